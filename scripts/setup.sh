@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs exactly the Debian 12 packages jwtgate needs to build, test and
+# benchmark. Idempotent; run as root on a fresh machine.
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config clang
+  # libraries (SPEC §7)
+  liburing-dev node-llhttp libssl-dev libsimdjson-dev libabsl-dev libre2-dev
+  libsystemd-dev libgtest-dev libgmock-dev libbenchmark-dev
+  # benchmark peer for token verification (perf/verify_bench)
+  libjwt-dev
+  # test tooling: curl for the quick start, python3 for helper scripts,
+  # prometheus for promtool, systemd for systemd-analyze
+  curl python3 prometheus systemd
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  echo "setup: all packages present"
+  exit 0
+fi
+if [[ $(id -u) -ne 0 ]]; then
+  echo "setup: need root to install: ${missing[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "setup: installed ${missing[*]}"
