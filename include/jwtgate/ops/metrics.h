@@ -67,7 +67,7 @@ inline constexpr std::array<double, 14> kDurationBucketsSeconds = {
 // 100..599 as "other".
 int StatusCodeSlot(int status);
 std::string_view StatusCodeSlotLabel(int slot);
-inline constexpr int kStatusCodeSlotCount = 70;
+inline constexpr int kStatusCodeSlotCount = 68;
 
 // Per-route counters of one shard. Cache-line aligned so shards never share
 // a line.
@@ -132,6 +132,7 @@ class alignas(64) ShardMetrics {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   UpstreamCounters* UpstreamByName(std::string_view name)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::unique_ptr<SnapshotTable> BuildTable(const Snapshot& snapshot);
   const SnapshotTable* TableFor(const Snapshot& snapshot);
 
   const int shard_index_;
