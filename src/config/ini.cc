@@ -13,7 +13,7 @@ bool IsBlank(char c) { return c == ' ' || c == '\t'; }
 std::string_view StripTrailingComment(std::string_view s) {
   for (size_t i = 1; i < s.size(); ++i) {
     if ((s[i] == '#' || s[i] == ';') && IsBlank(s[i - 1])) {
-      return absl::StripTrailingAsciiWhitespace(s.substr(0, i));
+      return StripTrailingWs(s.substr(0, i));
     }
   }
   return s;
@@ -34,12 +34,12 @@ bool IsName(std::string_view s) {
 
 // Parses the inside of "[...]" into type and optional name.
 bool ParseHeader(std::string_view inner, IniSection* section) {
-  inner = absl::StripAsciiWhitespace(inner);
+  inner = StripWs(inner);
   size_t blank = inner.find_first_of(" \t");
   std::string_view type = inner.substr(0, blank);
   std::string_view name;
   if (blank != std::string_view::npos) {
-    name = absl::StripAsciiWhitespace(inner.substr(blank));
+    name = StripWs(inner.substr(blank));
   }
   if (!IsName(type)) return false;
   if (blank != std::string_view::npos && !IsName(name)) return false;
@@ -60,7 +60,7 @@ IniFile ParseIni(std::string_view text, Diagnostics* diag) {
     std::string_view line = text.substr(0, nl);
     text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
     ++line_no;
-    line = absl::StripAsciiWhitespace(line);  // also drops a CR
+    line = StripWs(line);  // also drops a CR
     if (line.empty() || line.front() == '#' || line.front() == ';') continue;
 
     if (line.front() == '[') {
@@ -85,10 +85,8 @@ IniFile ParseIni(std::string_view text, Diagnostics* diag) {
       diag->Add(line_no, "expected 'name = value', '[section]' or a comment");
       continue;
     }
-    std::string_view key =
-        absl::StripTrailingAsciiWhitespace(line.substr(0, eq));
-    std::string_view value =
-        absl::StripAsciiWhitespace(StripTrailingComment(line.substr(eq + 1)));
+    std::string_view key = StripTrailingWs(line.substr(0, eq));
+    std::string_view value = StripWs(StripTrailingComment(line.substr(eq + 1)));
     if (!IsName(key)) {
       diag->Add(line_no, "expected 'name = value': bad name before '='");
       continue;

@@ -56,7 +56,7 @@ bool IsToken(std::string_view s) {
 void ReadHost(const SectionReader& in, RouteConfig* out) {
   const IniEntry* e = in.Get("host");
   if (e == nullptr) return;
-  std::string host = absl::AsciiStrToLower(e->value);
+  std::string host = ToLower(e->value);
   if (host.size() > 1 && host.back() == '.') host.pop_back();
   const bool v6 = host.front() == '[' && host.back() == ']';
   bool ok = host.size() <= 253;
@@ -82,14 +82,13 @@ void ReadClaimHeaders(const SectionReader& in, RouteConfig* out) {
       in.Error(*e, "expected CLAIM HEADER-NAME, e.g. email X-Auth-Email");
       continue;
     }
-    std::string_view claim =
-        absl::StripTrailingAsciiWhitespace(v.substr(0, blank));
+    std::string_view claim = StripTrailingWs(v.substr(0, blank));
     std::string_view header = v.substr(blank + 1);
     if (!IsToken(header)) {
       in.Error(*e, Cat("'", header, "' is not a header name"));
       continue;
     }
-    const std::string lower = absl::AsciiStrToLower(header);
+    const std::string lower = ToLower(header);
     bool forbidden = false;
     for (std::string_view f : kForbiddenHeaders)
       forbidden = forbidden || f == lower;
@@ -101,7 +100,7 @@ void ReadClaimHeaders(const SectionReader& in, RouteConfig* out) {
     }
     bool duplicate = false;
     for (const jwt::ClaimHeader& h : out->claim_headers) {
-      duplicate = duplicate || absl::EqualsIgnoreCase(h.header, header);
+      duplicate = duplicate || EqualsIgnoreCase(h.header, header);
     }
     if (duplicate) {
       in.Error(*e, Cat(header, " is already used in ", in.title()));

@@ -27,6 +27,13 @@ const T& Arg(const T& v) {
 }
 }  // namespace text_internal
 
+// Whitespace here is ASCII space, tab, CR, LF, VT, FF.
+std::string_view StripWs(std::string_view s);
+std::string_view StripLeadingWs(std::string_view s);
+std::string_view StripTrailingWs(std::string_view s);
+std::string ToLower(std::string_view s);
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
 // absl::StrCat that also takes std::string_view arguments.
 template <typename... Args>
 std::string Cat(const Args&... args) {

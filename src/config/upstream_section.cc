@@ -1,6 +1,6 @@
 // [upstream NAME]: the servers a route forwards to.
-#include "absl/strings/str_cat.h"
 #include "config/sections.h"
+#include "config/text.h"
 #include "jwtgate/config/values.h"
 
 namespace jwtgate::config {

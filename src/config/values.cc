@@ -47,7 +47,7 @@ absl::StatusOr<int64_t> ParseDurationMs(std::string_view text) {
     uint64_t n = 0;
     if (!TakeNumber(&s, kMaxDurationMs, &n)) return BadDuration(text);
     int64_t unit_ms = 0;
-    if (absl::StartsWith(s, "ms")) {
+    if (s.starts_with("ms")) {
       unit_ms = 1;
       s.remove_prefix(2);
     } else if (!s.empty() &&
@@ -104,7 +104,7 @@ absl::StatusOr<int64_t> ParseInt(std::string_view text, int64_t min,
                                  int64_t max) {
   int64_t v = 0;
   if (text.empty() || text.find_first_of(" \t+") != std::string_view::npos ||
-      !absl::SimpleAtoi(text, &v)) {
+      !absl::SimpleAtoi(ToAbsl(text), &v)) {
     return absl::InvalidArgumentError(
         Cat("expected a whole number, got '", text, "'"));
   }
@@ -124,8 +124,8 @@ absl::StatusOr<bool> ParseBool(std::string_view text) {
 
 absl::StatusOr<std::vector<std::string>> SplitList(std::string_view text) {
   std::vector<std::string> items;
-  for (std::string_view item : absl::StrSplit(text, ',')) {
-    item = absl::StripAsciiWhitespace(item);
+  for (absl::string_view piece : absl::StrSplit(ToAbsl(text), ',')) {
+    std::string_view item = StripWs(ToStd(piece));
     if (item.empty()) {
       return absl::InvalidArgumentError(Cat("empty item in list '", text, "'"));
     }

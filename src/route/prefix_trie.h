@@ -20,7 +20,7 @@ class PrefixTrie {
   // `entries` maps distinct prefixes to values (values != kNone).
   explicit PrefixTrie(
       const std::vector<std::pair<std::string, uint32_t>>& entries);
-  PrefixTrie() : PrefixTrie({}) {}
+  PrefixTrie() : PrefixTrie(std::vector<std::pair<std::string, uint32_t>>()) {}
 
   // Value of the longest entry that is a prefix of `s`, or kNone.
   uint32_t LongestPrefix(std::string_view s) const;

@@ -46,7 +46,7 @@ uint32_t RouteMatcher::Match(std::string_view host,
     char buf[kMaxHost];
     const int len = CanonicalHost(host, buf);
     if (len > 0) {
-      auto it = host_index_.find(std::string_view(buf, len));
+      auto it = host_index_.find(absl::string_view(buf, len));
       if (it != host_index_.end()) {
         const uint32_t id = by_host_[it->second].LongestPrefix(path);
         if (id != kNoRoute) return id;

@@ -5,7 +5,6 @@
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/strings/ascii.h"
 #include "config/text.h"
 #include "jwtgate/http/path_normalizer.h"
 #include "route/snapshot_internal.h"
@@ -134,7 +133,7 @@ std::shared_ptr<Snapshot> SnapshotBuilder::Build(const Config& config,
     r.strip_authorization = rc.strip_authorization;
     r.token_cookie = rc.token_cookie;
     for (const jwt::ClaimHeader& h : rc.claim_headers) {
-      reserved.push_back(absl::AsciiStrToLower(h.header));
+      reserved.push_back(config::ToLower(h.header));
     }
     if (!rc.path_prefix.empty()) {
       entries.push_back({r.host, r.path_prefix, r.id});
