@@ -69,9 +69,10 @@ constexpr std::array<uint64_t, kDurationBucketsSeconds.size()> MakeBoundsNs() {
 }
 constexpr auto kBucketBoundsNs = MakeBoundsNs();
 
-// How many snapshot tables a shard keeps: requests in flight may finish
-// under a snapshot a few reloads old; older ones are rebuilt on demand.
-constexpr size_t kMaxTables = 4;
+// How many id spaces (snapshots) a shard keeps tables for: requests in
+// flight may finish under a snapshot a few reloads old (older ones are
+// rebuilt on demand by the Snapshot forms).
+constexpr size_t kMaxTables = 8;
 
 }  // namespace
 
@@ -103,7 +104,7 @@ std::string_view UpstreamErrorKindName(UpstreamErrorKind kind) {
 
 // The id -> counters tables of one Snapshot, owned by the shard.
 struct ShardMetrics::SnapshotTable {
-  const Snapshot* snapshot = nullptr;
+  const void* key = nullptr;                 // the Snapshot's address
   std::vector<RouteCounters*> routes;        // by Route::id
   std::vector<UpstreamCounters*> upstreams;  // by Upstream::id
 };
@@ -133,67 +134,85 @@ UpstreamCounters* ShardMetrics::UpstreamByName(std::string_view name) {
   return upstreams_.back().get();
 }
 
-std::unique_ptr<ShardMetrics::SnapshotTable> ShardMetrics::BuildTable(
-    const Snapshot& snapshot) {
-  auto table = std::make_unique<SnapshotTable>();
-  table->snapshot = &snapshot;
-  absl::MutexLock lock(&mu_);
-  for (const Route& route : snapshot.routes()) {
-    if (table->routes.size() <= route.id) {
-      table->routes.resize(route.id + 1, no_route_);
-    }
-    table->routes[route.id] = RouteByName(route.name);
-  }
-  for (const Upstream& upstream : snapshot.upstreams()) {
-    if (table->upstreams.size() <= upstream.id) {
-      table->upstreams.resize(upstream.id + 1, nullptr);
-    }
-    table->upstreams[upstream.id] = UpstreamByName(upstream.name);
-  }
-  return table;
-}
-
 void ShardMetrics::OnSnapshot(const Snapshot& snapshot) {
-  // A snapshot freed earlier may have had this address: replace its table.
-  std::erase_if(tables_, [&](const std::unique_ptr<SnapshotTable>& t) {
-    return t->snapshot == &snapshot;
-  });
-  tables_.insert(tables_.begin(), BuildTable(snapshot));
-  if (tables_.size() > kMaxTables) tables_.resize(kMaxTables);
-}
-
-const ShardMetrics::SnapshotTable* ShardMetrics::TableFor(
-    const Snapshot& snapshot) {
-  for (const auto& t : tables_) {
-    if (t->snapshot == &snapshot) return t.get();
+  std::vector<std::string_view> routes(snapshot.routes().size());
+  for (const Route& route : snapshot.routes()) {
+    if (route.id < routes.size()) routes[route.id] = route.name;
   }
-  // A request that outlived kMaxTables reloads: rebuild its table (rare),
-  // behind the newest one so the common case stays one compare.
-  const size_t at = tables_.empty() ? 0 : 1;
-  tables_.insert(tables_.begin() + at, BuildTable(snapshot));
-  const SnapshotTable* table = tables_[at].get();
-  if (tables_.size() > kMaxTables) tables_.resize(kMaxTables);
-  return table;
-}
-
-RouteCounters* ShardMetrics::RouteFor(const Snapshot& snapshot, int route_id) {
-  if (route_id < 0) return no_route_;
-  const SnapshotTable* table = TableFor(snapshot);
-  if (static_cast<size_t>(route_id) >= table->routes.size()) return no_route_;
-  return table->routes[route_id];
-}
-
-UpstreamCounters* ShardMetrics::UpstreamFor(const Snapshot& snapshot,
-                                            uint32_t upstream_id) {
-  const SnapshotTable* table = TableFor(snapshot);
-  if (upstream_id >= table->upstreams.size()) return nullptr;
-  return table->upstreams[upstream_id];
+  std::vector<std::string_view> upstreams(snapshot.upstreams().size());
+  for (const Upstream& upstream : snapshot.upstreams()) {
+    if (upstream.id < upstreams.size()) upstreams[upstream.id] = upstream.name;
+  }
+  OnIdSpace(&snapshot, routes, upstreams);
 }
 
 void ShardMetrics::OnRequest(const Snapshot& snapshot, int route_id, int status,
                              uint64_t duration_ns, uint64_t bytes_in,
                              uint64_t bytes_out) {
-  RouteCounters* route = RouteFor(snapshot, route_id);
+  if (TableFor(&snapshot) == nullptr) OnSnapshot(snapshot);
+  OnRequest(static_cast<const void*>(&snapshot), route_id, status, duration_ns,
+            bytes_in, bytes_out);
+}
+
+void ShardMetrics::OnUpstreamError(const Snapshot& snapshot,
+                                   uint32_t upstream_id,
+                                   UpstreamErrorKind kind) {
+  if (TableFor(&snapshot) == nullptr) OnSnapshot(snapshot);
+  OnUpstreamError(static_cast<const void*>(&snapshot), upstream_id, kind);
+}
+
+void ShardMetrics::OnIdSpace(const void* key,
+                             const std::vector<std::string_view>& routes,
+                             const std::vector<std::string_view>& upstreams) {
+  auto table = std::make_unique<SnapshotTable>();
+  table->key = key;
+  {
+    absl::MutexLock lock(&mu_);
+    for (std::string_view name : routes) {
+      table->routes.push_back(RouteByName(name));
+    }
+    for (std::string_view name : upstreams) {
+      table->upstreams.push_back(UpstreamByName(name));
+    }
+  }
+  // A snapshot freed earlier may have had this address: replace its table.
+  std::erase_if(tables_, [&](const std::unique_ptr<SnapshotTable>& t) {
+    return t->key == key;
+  });
+  tables_.insert(tables_.begin(), std::move(table));
+  if (tables_.size() > kMaxTables) tables_.resize(kMaxTables);
+}
+
+const ShardMetrics::SnapshotTable* ShardMetrics::TableFor(const void* key) {
+  for (const auto& t : tables_) {
+    if (t->key == key) return t.get();
+  }
+  return nullptr;
+}
+
+RouteCounters* ShardMetrics::RouteFor(const void* key, int route_id) {
+  if (route_id < 0) return no_route_;
+  const SnapshotTable* table = TableFor(key);
+  if (table == nullptr ||
+      static_cast<size_t>(route_id) >= table->routes.size()) {
+    return no_route_;
+  }
+  return table->routes[route_id];
+}
+
+UpstreamCounters* ShardMetrics::UpstreamFor(const void* key,
+                                            uint32_t upstream_id) {
+  const SnapshotTable* table = TableFor(key);
+  if (table == nullptr || upstream_id >= table->upstreams.size()) {
+    return nullptr;
+  }
+  return table->upstreams[upstream_id];
+}
+
+void ShardMetrics::OnRequest(const void* key, int route_id, int status,
+                             uint64_t duration_ns, uint64_t bytes_in,
+                             uint64_t bytes_out) {
+  RouteCounters* route = RouteFor(key, route_id);
   route->by_code[StatusCodeSlot(status)].Add(1);
   route->bytes_in.Add(bytes_in);
   route->bytes_out.Add(bytes_out);
@@ -211,10 +230,9 @@ void ShardMetrics::OnAuthRejection(jwt::AuthResult result) {
   if (i < auth_rejections_.size()) auth_rejections_[i].Add(1);
 }
 
-void ShardMetrics::OnUpstreamError(const Snapshot& snapshot,
-                                   uint32_t upstream_id,
+void ShardMetrics::OnUpstreamError(const void* key, uint32_t upstream_id,
                                    UpstreamErrorKind kind) {
-  UpstreamCounters* upstream = UpstreamFor(snapshot, upstream_id);
+  UpstreamCounters* upstream = UpstreamFor(key, upstream_id);
   if (upstream == nullptr) return;
   upstream->errors[static_cast<size_t>(kind)].Add(1);
 }

@@ -105,12 +105,25 @@ class alignas(64) ShardMetrics {
   // One answered request. `snapshot` is the one the request ran under (it
   // must have been passed to OnSnapshot); `route_id` < 0 when no route
   // matched (route=""). Any status (gateway's own or upstream's).
+  // (A request that outlived more reloads than the shard keeps tables for
+  // rebuilds its snapshot's table here.)
   void OnRequest(const Snapshot& snapshot, int route_id, int status,
                  uint64_t duration_ns, uint64_t bytes_in, uint64_t bytes_out);
-  // A token was refused (any reason but kOk).
-  void OnAuthRejection(jwt::AuthResult result);
   void OnUpstreamError(const Snapshot& snapshot, uint32_t upstream_id,
                        UpstreamErrorKind kind);
+
+  // The same without a Snapshot: `key` names an id space (a Snapshot's
+  // address above) whose route and upstream names, indexed by id, are given
+  // to OnIdSpace first. Used by the Snapshot forms and by tests.
+  void OnIdSpace(const void* key, const std::vector<std::string_view>& routes,
+                 const std::vector<std::string_view>& upstreams);
+  void OnRequest(const void* key, int route_id, int status,
+                 uint64_t duration_ns, uint64_t bytes_in, uint64_t bytes_out);
+  void OnUpstreamError(const void* key, uint32_t upstream_id,
+                       UpstreamErrorKind kind);
+
+  // A token was refused (any reason but kOk).
+  void OnAuthRejection(jwt::AuthResult result);
   void SetConnections(ConnectionSide side, int64_t open);
   void OnTokenCache(bool hit);
   // Liveness for the watchdog: the shard's loop turned at `monotonic_ms`
@@ -126,14 +139,13 @@ class alignas(64) ShardMetrics {
   friend class MetricsRegistry;
   struct SnapshotTable;
 
-  RouteCounters* RouteFor(const Snapshot& snapshot, int route_id);
-  UpstreamCounters* UpstreamFor(const Snapshot& snapshot, uint32_t upstream_id);
+  RouteCounters* RouteFor(const void* key, int route_id);
+  UpstreamCounters* UpstreamFor(const void* key, uint32_t upstream_id);
   RouteCounters* RouteByName(std::string_view name)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   UpstreamCounters* UpstreamByName(std::string_view name)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  std::unique_ptr<SnapshotTable> BuildTable(const Snapshot& snapshot);
-  const SnapshotTable* TableFor(const Snapshot& snapshot);
+  const SnapshotTable* TableFor(const void* key);
 
   const int shard_index_;
   std::atomic<int64_t> heartbeat_ms_{0};
