@@ -15,22 +15,6 @@ namespace {
 using config::Config;
 using config::Diagnostics;
 
-std::string_view SourceKey(jwt::KeySpec::Source s) {
-  switch (s) {
-    case jwt::KeySpec::Source::kSecretEnv:
-      return "secret_env";
-    case jwt::KeySpec::Source::kSecretFile:
-      return "secret_file";
-    case jwt::KeySpec::Source::kSecretCredential:
-      return "secret_credential";
-    case jwt::KeySpec::Source::kPublicKeyFile:
-      return "public_key_file";
-    case jwt::KeySpec::Source::kJwksFile:
-      return "jwks_file";
-  }
-  return "source";
-}
-
 // Loads every valid [key]; returns the keys of each section by name.
 absl::flat_hash_map<std::string, std::vector<jwt::KeyPtr>> LoadAllKeys(
     const Config& config, Diagnostics* diag) {
@@ -39,13 +23,13 @@ absl::flat_hash_map<std::string, std::vector<jwt::KeyPtr>> LoadAllKeys(
     if (!k.valid) continue;
     absl::StatusOr<std::vector<jwt::KeyPtr>> keys = jwt::LoadKeys(k.spec);
     if (!keys.ok()) {
-      diag->Add(k.source_line, config::Cat(SourceKey(k.spec.source), ": ",
-                                           keys.status().message()));
+      // LoadKeys names the key and its file or variable, never material.
+      diag->Add(k.source_line, std::string(keys.status().message()));
       continue;
     }
     if (keys->empty()) {
       diag->Add(k.source_line,
-                config::Cat(SourceKey(k.spec.source), ": ", k.spec.source_value,
+                config::Cat("key ", k.spec.name, ": ", k.spec.source_value,
                             " holds no usable key"));
       continue;
     }
