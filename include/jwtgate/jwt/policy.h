@@ -30,6 +30,12 @@ class ClaimRule {
   virtual ~ClaimRule() = default;
   // The source text, for messages.
   virtual std::string_view text() const = 0;
+
+ private:
+  // Parse is the only way to make a rule: the Verifier relies on every rule
+  // being its one implementation (src/jwt/claim_rule.h).
+  ClaimRule() = default;
+  friend class ClaimRuleImpl;
 };
 using ClaimRulePtr = std::shared_ptr<const ClaimRule>;
 
