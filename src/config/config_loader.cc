@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "config/sections.h"
 #include "config/text.h"
 #include "jwtgate/common/unique_fd.h"
@@ -33,7 +34,14 @@ bool CheckDuplicate(const IniSection& s,
   return true;
 }
 
-void CheckReferences(Config* config, Diagnostics* diag) {
+// Sections whose type looks misspelled ("[upstrem api]" -> "upstream api",
+// and the bare type "upstream"). Their unknown-section message already
+// names the fix, so the errors they cause elsewhere (an undefined
+// reference, a missing [gateway]) are not reported a second time.
+using Misspelled = absl::flat_hash_set<std::string>;
+
+void CheckReferences(Config* config, const Misspelled& misspelled,
+                     Diagnostics* diag) {
   absl::flat_hash_map<std::string_view, int> keys, upstreams;
   for (const KeyConfig& k : config->keys) keys.emplace(k.spec.name, k.line);
   for (const UpstreamConfig& u : config->upstreams) {
@@ -41,19 +49,22 @@ void CheckReferences(Config* config, Diagnostics* diag) {
   }
   absl::flat_hash_map<std::string, const RouteConfig*> by_match;
   for (const RouteConfig& r : config->routes) {
-    if (!r.upstream.name.empty() && !upstreams.contains(r.upstream.name)) {
+    if (!r.upstream.name.empty() && !upstreams.contains(r.upstream.name) &&
+        !misspelled.contains(Cat("upstream ", r.upstream.name))) {
       diag->Add(r.upstream.line, Cat("upstream: '", r.upstream.name,
                                      "' is not defined (no [upstream ",
                                      r.upstream.name, "] section)"));
     }
     if (r.keys) {
       for (const NameRef& k : *r.keys) {
-        if (!keys.contains(k.name)) {
+        if (!keys.contains(k.name) &&
+            !misspelled.contains(Cat("key ", k.name))) {
           diag->Add(k.line, Cat("keys: '", k.name, "' is not defined (no [key ",
                                 k.name, "] section)"));
         }
       }
-    } else if (r.auth_required && config->keys.empty()) {
+    } else if (r.auth_required && config->keys.empty() &&
+               !misspelled.contains("key")) {
       diag->Add(r.line, Cat("[route ", r.name,
                             "] has auth = required but no [key] "
                             "section is defined"));
@@ -106,6 +117,7 @@ Config ParseConfig(std::string_view text, std::string_view base_dir,
   IniFile ini = ParseIni(text, diag);
   absl::flat_hash_map<std::string, int> seen;
   int gateway_line = 0;
+  Misspelled misspelled;
   for (const IniSection& s : ini.sections) {
     if (s.type.empty()) continue;  // bad header, already reported
     const bool dup = CheckDuplicate(s, &seen, diag);
@@ -131,6 +143,10 @@ Config ParseConfig(std::string_view text, std::string_view base_dir,
       if (!dup) config.routes.push_back(std::move(route));
     } else {
       std::string_view hint = ClosestName(s.type, kSectionTypes);
+      if (!hint.empty()) {
+        misspelled.insert(std::string(hint));
+        misspelled.insert(Cat(hint, " ", s.name));
+      }
       diag->Add(
           s.line,
           Cat("unknown section [", s.type,
@@ -139,15 +155,15 @@ Config ParseConfig(std::string_view text, std::string_view base_dir,
               hint.empty() ? "" : Cat("; did you mean [", hint, "]?"), ")"));
     }
   }
-  if (gateway_line == 0) {
+  if (gateway_line == 0 && !misspelled.contains("gateway")) {
     diag->Add(1,
               "no [gateway] section: at least one listen = HOST:PORT is "
               "needed");
   }
-  if (config.routes.empty()) {
+  if (config.routes.empty() && !misspelled.contains("route")) {
     diag->Add(1, "no [route NAME] section: at least one route is needed");
   }
-  CheckReferences(&config, diag);
+  CheckReferences(&config, misspelled, diag);
   return config;
 }
 

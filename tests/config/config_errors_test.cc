@@ -77,6 +77,24 @@ TEST_F(ConfigErrorsTest, UnknownSection) {
           "upstream NAME or route NAME; did you mean [route]?)"});
 }
 
+TEST_F(ConfigErrorsTest, MisspelledSectionIsReportedOnce) {
+  // The route's reference to u2 is not reported again.
+  Expect(
+      "[upstrem u2]\nserver = 127.0.0.1:9001\n"
+      "[route r2]\npath_prefix = /x/\nupstream = u2\n",
+      {"t.ini:11: unknown section [upstrem] (expected gateway, key NAME, "
+       "upstream NAME or route NAME; did you mean [upstream]?)"});
+  // Nor is the missing [gateway].
+  EXPECT_THAT(LoadProblems(dir_,
+                           "[gatway]\nlisten = 127.0.0.1:1\n"
+                           "[upstream u]\nserver = 127.0.0.1:2\n"
+                           "[route r]\npath_prefix = /\nupstream = u\n"
+                           "auth = off\n"),
+              ElementsAre("t.ini:1: unknown section [gatway] (expected "
+                          "gateway, key NAME, upstream NAME or route NAME; "
+                          "did you mean [gateway]?)"));
+}
+
 TEST_F(ConfigErrorsTest, UnknownKey) {
   Expect("[route r2]\npath_prefix = /x/\nupstream = u\nleway = 30s\n",
          {"t.ini:14: unknown key 'leway' in [route r2] (did you mean "
