@@ -108,6 +108,11 @@ void ReadAlg(const SectionReader& in, KeyConfig* out) {
     }
     return;
   }
+  if (source == jwt::KeySpec::Source::kJwksFile) {
+    in.Error(*e, "does not apply to jwks_file (each JWK names its own alg)");
+    out->valid = false;
+    return;
+  }
   std::optional<jwt::Alg> alg = jwt::AlgFromName(e->value);
   if (!alg) {
     in.Error(*e, Cat("unknown algorithm '", e->value,

@@ -145,6 +145,22 @@ TEST_F(ConfigErrorsTest, KeyWithoutAlg) {
          {"t.ini:11: [key noalg] needs alg = HS256, HS384 or HS512"});
 }
 
+TEST_F(ConfigErrorsTest, AlgMustFitTheSource) {
+  Expect(
+      "[key p]\nalg = HS256\npublic_key_file = p.pem\n"
+      "[key s]\nalg = RS256\nsecret_env = JWTGATE_CFG_TEST_SECRET\n"
+      "[key j]\nalg = ES256\njwks_file = j.json\n"
+      "[key x]\nalg = none\nsecret_env = JWTGATE_CFG_TEST_SECRET\n",
+      {"t.ini:12: alg: HS256 needs a secret (secret_env, secret_file or "
+       "secret_credential), not public_key_file",
+       "t.ini:15: alg: RS256 needs a public key; a secret supports only "
+       "HS256, HS384 or HS512",
+       "t.ini:18: alg: does not apply to jwks_file (each JWK names its own "
+       "alg)",
+       "t.ini:21: alg: unknown algorithm 'none' (HS256/384/512, "
+       "RS256/384/512, PS256/384/512, ES256/384/512, EdDSA)"});
+}
+
 TEST_F(ConfigErrorsTest, UndefinedReferences) {
   Expect(
       "[route r2]\n"
