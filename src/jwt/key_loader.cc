@@ -48,6 +48,18 @@ absl::StatusOr<std::string> ReadSmallFile(const std::string& path, size_t limit,
   return out;
 }
 
+// "environment variable X", "file P", "credential N": for messages.
+std::string SourceName(const KeySpec& spec) {
+  switch (spec.source) {
+    case KeySpec::Source::kSecretEnv:
+      return absl::StrCat("environment variable ", spec.source_value);
+    case KeySpec::Source::kSecretCredential:
+      return absl::StrCat("credential ", spec.source_value);
+    default:
+      return absl::StrCat("file ", spec.source_value);
+  }
+}
+
 // Raw secret bytes from the spec's source (before decoding).
 absl::StatusOr<std::string> ReadSecret(const KeySpec& spec,
                                        std::string_view what) {
@@ -136,7 +148,11 @@ absl::StatusOr<std::vector<KeyPtr>> LoadKeys(const KeySpec& spec) {
       if (!secret.ok()) return secret.status();
       auto key = MakeHmacKey(spec.name, *spec.alg, *secret, spec.kid);
       std::fill(secret->begin(), secret->end(), '\0');
-      if (!key.ok()) return key.status();
+      if (!key.ok()) {
+        return absl::Status(key.status().code(),
+                            absl::StrCat(key.status().message(), " (from ",
+                                         SourceName(spec), ")"));
+      }
       return std::vector<KeyPtr>{*std::move(key)};
     }
     case KeySpec::Source::kPublicKeyFile: {

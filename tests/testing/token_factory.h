@@ -13,9 +13,11 @@
 #define JWTGATE_TESTS_TESTING_TOKEN_FACTORY_H_
 
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <string_view>
 
+#include "jwtgate/jwt/auth_result.h"
 #include "jwtgate/jwt/key.h"
 #include "jwtgate/jwt/policy.h"
 
@@ -60,5 +62,12 @@ class TokenFactory {
 };
 
 }  // namespace jwtgate::testing
+
+namespace jwtgate::jwt {
+// gtest prints AuthResult by name ("expired") instead of as a raw byte.
+inline void PrintTo(AuthResult r, std::ostream* os) {
+  *os << AuthResultName(r);
+}
+}  // namespace jwtgate::jwt
 
 #endif  // JWTGATE_TESTS_TESTING_TOKEN_FACTORY_H_
