@@ -62,15 +62,22 @@ void AppendStringOrNull(std::string_view value, std::string* out) {
   }
 }
 
-// "2026-08-20T10:11:12.345Z"
+// "2026-08-20T10:11:12.345Z". The date-time part is formatted once per
+// second per thread (each shard formats its own lines).
 void AppendTimestamp(int64_t unix_ms, std::string* out) {
   if (unix_ms < 0) unix_ms = 0;
-  const time_t secs = static_cast<time_t>(unix_ms / 1000);
-  tm parts;
-  gmtime_r(&secs, &parts);
-  char buf[32];
-  const size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &parts);
-  out->append(buf, n);
+  thread_local int64_t cached_secs = -1;
+  thread_local char cached[32];
+  thread_local size_t cached_len = 0;
+  const int64_t secs = unix_ms / 1000;
+  if (secs != cached_secs) {
+    const time_t t = static_cast<time_t>(secs);
+    tm parts;
+    gmtime_r(&t, &parts);
+    cached_len = strftime(cached, sizeof(cached), "%Y-%m-%dT%H:%M:%S", &parts);
+    cached_secs = secs;
+  }
+  out->append(cached, cached_len);
   const int ms = static_cast<int>(unix_ms % 1000);
   const char frac[5] = {'.', static_cast<char>('0' + ms / 100),
                         static_cast<char>('0' + ms / 10 % 10),

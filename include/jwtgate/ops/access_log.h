@@ -103,7 +103,7 @@ class AccessLog {
     Target target = Target::kStderr;
     std::string path;  // for kFile (opened O_APPEND|O_CREAT)
     int shard_count = 1;
-    size_t max_buffer_bytes = 1 << 20;  // per shard, before lines drop
+    size_t max_buffer_bytes = 4 << 20;  // per shard, before lines drop
     size_t handover_bytes = 64 << 10;   // hand over at this size ...
     int64_t flush_interval_ms = 100;    // ... or at this age
   };
