@@ -17,7 +17,6 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "jwtgate/jwt/auth_result.h"
 #include "jwtgate/route/snapshot.h"
@@ -102,11 +101,11 @@ class alignas(64) ShardMetrics {
   // with scrapers, so call it at the snapshot switch, not per request.
   void OnSnapshot(const Snapshot& snapshot);
 
-  // One answered request. `snapshot` is the one the request ran under (it
-  // must have been passed to OnSnapshot); `route_id` < 0 when no route
-  // matched (route=""). Any status (gateway's own or upstream's).
-  // (A request that outlived more reloads than the shard keeps tables for
-  // rebuilds its snapshot's table here.)
+  // One answered request. `snapshot` is the one the request ran under
+  // (normally given to OnSnapshot at the switch; a request that outlived
+  // more reloads than the shard keeps tables for has its table rebuilt
+  // here); `route_id` < 0 when no route matched (route=""). Any status, the
+  // gateway's own or the upstream's.
   void OnRequest(const Snapshot& snapshot, int route_id, int status,
                  uint64_t duration_ns, uint64_t bytes_in, uint64_t bytes_out);
   void OnUpstreamError(const Snapshot& snapshot, uint32_t upstream_id,
