@@ -63,7 +63,7 @@ void RequestParser::Start(const char* base) {
   llhttp_init(&parser_, HTTP_REQUEST, &settings_);
   parser_.data = this;
   base_ = base;
-  head_begin_ = nullptr;
+  head_begin_ = -1;
   head_.Clear();
   error_ = RequestError::kNone;
   reason_ = "";
@@ -152,17 +152,18 @@ RequestParser::Result RequestParser::FeedHead(const char* data, size_t len,
                                               size_t* consumed) {
   *consumed = 0;
   if (error_ != RequestError::kNone) return Result::kError;
-  if (head_begin_ == nullptr) head_begin_ = data;
+  if (head_begin_ < 0) head_begin_ = data - base_;
   llhttp_errno_t err = llhttp_execute(&parser_, data, len);
   if (err == HPE_PAUSED) {
     const char* end = llhttp_get_error_pos(&parser_);
     *consumed = static_cast<size_t>(end - data);
     fed_ += static_cast<uint32_t>(*consumed);
-    head_.head_bytes = static_cast<uint32_t>(end - head_begin_);
+    const char* begin = base_ + head_begin_;
+    head_.head_bytes = static_cast<uint32_t>(end - begin);
     if (head_.head_bytes > max_head_bytes_) {
       return Fail(RequestError::kHeadTooLarge, "Request head too large");
     }
-    RequestError e = ValidateHead(head_begin_, end);
+    RequestError e = ValidateHead(begin, end);
     if (e != RequestError::kNone) return Fail(e, reason_);
     head_done_ = true;
     return Result::kHeadComplete;

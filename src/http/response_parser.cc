@@ -19,7 +19,7 @@ ResponseParser::ResponseParser(uint32_t max_head_bytes, uint32_t max_headers)
 
 void ResponseParser::ResetHeadState(const char* base) {
   base_ = base;
-  head_begin_ = nullptr;
+  head_begin_ = -1;
   head_.Clear();
   reason_ = "";
   body_bytes_ = 0;
@@ -150,15 +150,16 @@ ResponseParser::Result ResponseParser::FeedHead(const char* data, size_t len,
                                                 size_t* consumed) {
   *consumed = 0;
   if (failed_) return Result::kError;
-  if (head_begin_ == nullptr) head_begin_ = data;
+  if (head_begin_ < 0) head_begin_ = data - base_;
   llhttp_errno_t err = llhttp_execute(&parser_, data, len);
   if (err == HPE_PAUSED) {
     const char* end = llhttp_get_error_pos(&parser_);
     *consumed = static_cast<size_t>(end - data);
-    if (static_cast<size_t>(end - head_begin_) > max_head_bytes_) {
+    const char* begin = base_ + head_begin_;
+    if (static_cast<size_t>(end - begin) > max_head_bytes_) {
       return Fail("Response head too large");
     }
-    if (!FinishHead(head_begin_, end)) return Fail("Invalid response head");
+    if (!FinishHead(begin, end)) return Fail("Invalid response head");
     return Result::kHeadComplete;
   }
   if (err == HPE_OK) {

@@ -51,6 +51,8 @@ class RequestParser {
   // Begins a new message whose head bytes will be fed from `base` onwards
   // (spans are offsets from `base`).
   void Start(const char* base);
+  // The head buffer moved (it grew): same bytes, new address.
+  void Rebase(const char* base) { base_ = base; }
 
   // Feeds head bytes; `data` must lie inside the buffer given to Start().
   // kHeadComplete: `*consumed` bytes (up to and including the blank line)
@@ -88,7 +90,7 @@ class RequestParser {
   const uint32_t max_head_bytes_;
   const uint32_t max_headers_;
   const char* base_ = nullptr;
-  const char* head_begin_ = nullptr;  // first byte fed for this message
+  int64_t head_begin_ = -1;  // offset of the first byte fed, -1: none yet
   RequestHead head_;
   RequestError error_ = RequestError::kNone;
   const char* reason_ = "";

@@ -42,6 +42,8 @@ class ResponseParser {
   // After an interim (1xx) response completed: parse the next head, whose
   // bytes are fed from `base` onwards.
   void NextMessage(const char* base);
+  // The head buffer moved (it grew): same bytes, new address.
+  void Rebase(const char* base) { base_ = base; }
 
   Result FeedHead(const char* data, size_t len, size_t* consumed);
   // After kHeadComplete: body bytes. kMessageComplete after `*consumed`.
@@ -79,7 +81,7 @@ class ResponseParser {
   const uint32_t max_head_bytes_;
   const uint32_t max_headers_;
   const char* base_ = nullptr;
-  const char* head_begin_ = nullptr;
+  int64_t head_begin_ = -1;  // offset of the first byte fed, -1: none yet
   ResponseHead head_;
   BodySink* sink_ = nullptr;
   const char* reason_ = "";

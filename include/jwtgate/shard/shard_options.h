@@ -1,0 +1,40 @@
+// File: jwtgate/shard/shard_options.h
+//
+// Tuning of a shard that the config file does not set (SPEC §2 limits come
+// from the Snapshot). Defaults suit the quick start and the load tests.
+#ifndef JWTGATE_SHARD_SHARD_OPTIONS_H_
+#define JWTGATE_SHARD_SHARD_OPTIONS_H_
+
+#include <cstdint>
+
+namespace jwtgate {
+
+struct ShardOptions {
+  // Client connections per shard; at the limit the shard stops accepting
+  // until one closes (the kernel backlog and other shards take the load).
+  uint32_t max_client_connections = 65536;
+  // Upstream connections per shard (active plus idle).
+  uint32_t max_upstream_connections = 16384;
+  // Provided receive buffers per shard (power of two) and their size.
+  uint32_t recv_buffers = 2048;
+  uint32_t recv_buffer_size = 16 * 1024;
+  // Buffers one direction of one exchange may hold before its source stops
+  // being read (backpressure).
+  int max_lent_buffers = 8;
+  // Header fields per message (more: 431 for requests, 502 for responses).
+  uint32_t max_headers = 100;
+  // Bytes of a response head from an upstream (more: 502).
+  uint32_t max_response_head_bytes = 64 * 1024;
+  // After the last response on a closing connection, how long the gateway
+  // keeps reading (and discarding) so its answer is not lost to a reset.
+  uint32_t linger_ms = 2000;
+  unsigned sq_entries = 2048;
+  unsigned cq_entries = 32768;
+  int listen_backlog = 4096;
+  // Pin shard i to the i-th CPU the process may run on.
+  bool pin_threads = true;
+};
+
+}  // namespace jwtgate
+
+#endif  // JWTGATE_SHARD_SHARD_OPTIONS_H_
