@@ -131,12 +131,14 @@ absl::Status HttpResponseReader::Feed(std::string_view bytes) {
       llhttp_execute(&parser_, bytes.data(), bytes.size());
   if (err == HPE_OK) return absl::OkStatus();
   if (err == HPE_PAUSED && complete_) return absl::OkStatus();
-  if (err == HPE_PAUSED) return ErrorFrom(err);  // stopped at a non-200 head
-  return ErrorFrom(err);
+  return ErrorFrom(err);  // also HPE_PAUSED at a non-200 head
 }
 
 absl::Status HttpResponseReader::FinishAtEof(bool clean) {
   if (complete_) return absl::OkStatus();
+  if (status_ == 0) {
+    return absl::UnavailableError("connection closed before a response");
+  }
   if (llhttp_get_errno(&parser_) == HPE_OK &&
       llhttp_message_needs_eof(&parser_)) {
     if (!clean) {
@@ -151,8 +153,7 @@ absl::Status HttpResponseReader::FinishAtEof(bool clean) {
     return ErrorFrom(err);
   }
   return absl::UnavailableError(
-      status_ == 0 ? "connection closed before a response"
-                   : "connection closed before the response was complete");
+      "connection closed before the response was complete");
 }
 
 std::optional<int64_t> HttpResponseReader::max_age_seconds() const {

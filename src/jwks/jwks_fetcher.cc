@@ -142,6 +142,9 @@ void JwksFetcher::Run() {
 
 void JwksFetcher::FetchAndDeliver(RemoteKeySource& source) {
   thread_local std::mt19937_64 rng{std::random_device{}()};
+  // Cleared before the fetch: a request made from now on may concern a kid
+  // published after this response, so it must lead to another fetch.
+  source.ClearRefetch();
   source.schedule().OnStart(std::chrono::steady_clock::now());
   auto fetched = source.Fetch(cancel_fd_.get());
   const SteadyTime end = std::chrono::steady_clock::now();
@@ -155,9 +158,8 @@ void JwksFetcher::FetchAndDeliver(RemoteKeySource& source) {
          before.key_count > 0
              ? Cat("keeping the last good set (", before.key_count, " keys)")
              : std::string("no keys yet: tokens for this key are refused"),
-         absl::FormatDuration(retry));
+         absl::FormatDuration(absl::Trunc(retry, absl::Milliseconds(1))));
     source.RecordError(std::string(fetched.status().message()));
-    source.ClearRefetch();
     return;
   }
   source.schedule().OnSuccess(end, fetched->max_age_seconds);
@@ -165,16 +167,14 @@ void JwksFetcher::FetchAndDeliver(RemoteKeySource& source) {
   const bool changed = source.Install(*fetched);
   source.RecordSuccess(SystemClock::Get().UnixSeconds());
   if (changed) {
-    Logf(LogLevel::kInfo, "jwks: key %s: %s key set from %s: %d keys (kid %s)",
+    const size_t n = fetched->keys.size();
+    Logf(LogLevel::kInfo, "jwks: key %s: %s key set from %s: %d key%s (kid %s)",
          source.name(), first ? "first" : "new", fetched->url_for_log,
-         static_cast<int>(fetched->keys.size()), KidList(fetched->keys));
+         static_cast<int>(n), n == 1 ? "" : "s", KidList(fetched->keys));
     if (options_.on_keys) options_.on_keys(source.name(), fetched->keys);
   } else {
     Logf(LogLevel::kDebug, "jwks: key %s: key set unchanged", source.name());
   }
-  // Cleared after delivery: requests made while this fetch ran are answered
-  // by it.
-  source.ClearRefetch();
   if (first) {
     { std::lock_guard<std::mutex> lock(first_mu_); }
     first_cv_.notify_all();

@@ -52,7 +52,8 @@ class RemoteKeySource {
   FetchSchedule& schedule() { return schedule_; }
 
   // Refetch requests (any thread). Returns true for the call that raised
-  // the flag (that caller wakes the fetcher); false while it is raised.
+  // the flag (that caller wakes the fetcher); false while it is raised. The
+  // fetcher clears it when a fetch starts.
   bool RaiseRefetch() {
     if (refetch_.load(std::memory_order_relaxed)) return false;
     return !refetch_.exchange(true, std::memory_order_acq_rel);

@@ -171,6 +171,34 @@ inline std::string Sign(EVP_PKEY* pkey, std::string_view input) {
   return sig;
 }
 
+// The certificates the TLS tests share, made once per test binary: a CA
+// (written to `ca_file`), a server certificate it signed for localhost and
+// 127.0.0.1, one it signed for another name only, and a self-signed one
+// with the right names that no one trusts.
+struct TestPki {
+  TestCert ca;
+  TestCert server;
+  TestCert wrong_name;
+  TestCert self_signed;
+  std::string ca_file;
+
+  static const TestPki& Get() {
+    static const TestPki* pki = [] {
+      auto* p = new TestPki;
+      p->ca = MakeCert(nullptr, "jwtgate test CA", "", true);
+      p->server =
+          MakeCert(&p->ca, "localhost", "DNS:localhost,IP:127.0.0.1", false);
+      p->wrong_name =
+          MakeCert(&p->ca, "other.example", "DNS:other.example", false);
+      p->self_signed =
+          MakeCert(nullptr, "localhost", "DNS:localhost,IP:127.0.0.1", false);
+      p->ca_file = WriteTempFile("ca", CertPem(p->ca.cert.get()));
+      return p;
+    }();
+    return *pki;
+  }
+};
+
 }  // namespace jwtgate::jwks::testing
 
 #endif  // JWTGATE_TESTS_JWKS_TEST_PKI_H_

@@ -120,8 +120,11 @@ class JwksFetcher {
 
   // Asks for an early refetch of a source (a token named a kid it does not
   // know). Lock-free and allocation-free unless it is the first request
-  // since the last fetch; never blocks on a fetch. The refetch runs at most
-  // `min_refetch` after the previous fetch of that source started.
+  // since the last fetch started; never blocks on a fetch. The refetch runs
+  // `min_refetch` after the previous fetch of that source started (at once
+  // if that is past); all requests until it starts are served by it, and a
+  // request made during a fetch leads to one more fetch (the running one
+  // may predate the key).
   void RequestRefetch(int index);
   void RequestRefetch(std::string_view name) {
     RequestRefetch(SourceIndex(name));
