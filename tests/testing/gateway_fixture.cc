@@ -303,6 +303,31 @@ std::string GatewayFixture::Expand(std::string text) const {
   return text;
 }
 
+absl::Status GatewayFixture::StartUpstream(int threads) {
+  absl::StatusOr<Process> up =
+      Process::Start({.program = upstream_binary_,
+                      .args = {"--listen", Addr(upstream_port_), "--threads",
+                               std::to_string(threads), "--quiet"},
+                      .stderr_path = temp_dir_ + "/upstream.stderr"});
+  if (!up.ok()) return up.status();
+  upstream_.emplace(*std::move(up));
+  absl::Status s = WaitForPort(upstream_port_, seconds(5), &*upstream_);
+  if (!s.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("test upstream: ", s.ToString(), "\n",
+                     ReadFileOrEmpty(temp_dir_ + "/upstream.stderr")));
+  }
+  return absl::OkStatus();
+}
+
+void GatewayFixture::RestartUpstream() {
+  ASSERT_TRUE(upstream_.has_value());
+  upstream_->Stop(SIGKILL, seconds(5));
+  upstream_.reset();
+  absl::Status s = StartUpstream(upstream_threads_);
+  ASSERT_TRUE(s.ok()) << s;
+}
+
 bool GatewayFixture::TryStart(const GatewayConfig& config, std::string* why) {
   gateway_.reset();
   upstream_.reset();
@@ -315,20 +340,10 @@ bool GatewayFixture::TryStart(const GatewayConfig& config, std::string* why) {
     *p = *picked;
   }
 
-  absl::StatusOr<Process> up = Process::Start(
-      {.program = upstream_binary_,
-       .args = {"--listen", Addr(upstream_port_), "--threads",
-                std::to_string(config.upstream_threads), "--quiet"},
-       .stderr_path = temp_dir_ + "/upstream.stderr"});
-  if (!up.ok()) {
-    *why = up.status().ToString();
-    return false;
-  }
-  upstream_.emplace(*std::move(up));
-  absl::Status s = WaitForPort(upstream_port_, seconds(5), &*upstream_);
+  upstream_threads_ = config.upstream_threads;
+  absl::Status s = StartUpstream(upstream_threads_);
   if (!s.ok()) {
-    *why = absl::StrCat("test upstream: ", s.ToString(), "\n",
-                        ReadFileOrEmpty(temp_dir_ + "/upstream.stderr"));
+    *why = s.ToString();
     return false;
   }
 

@@ -103,6 +103,10 @@ struct UpstreamCounters {
 };
 
 class GatewayFixture : public ::testing::Test {
+ public:
+  // Wall-clock Unix seconds (jwtgate checks tokens against the real clock).
+  static int64_t Now();
+
  protected:
 #if defined(JWTGATE_BINARY) && defined(JWTGATE_TEST_UPSTREAM)
   // The programs CMake built for this test suite.
@@ -147,10 +151,12 @@ class GatewayFixture : public ::testing::Test {
   std::string SignRaw(jwt::Alg alg, std::string_view header_json,
                       std::string_view payload_json,
                       std::string_view secret) const;
-  static int64_t Now();
 
   // GET /stats on the upstream directly (not through the gateway).
   UpstreamCounters QueryUpstream();
+  // Kills the test upstream (its sockets close under the gateway's pooled
+  // connections) and starts a fresh one on the same port; counters restart.
+  void RestartUpstream();
 
   // Stops jwtgate with `sig` and waits; returns its wait status. After
   // this, TearDown no longer expects it to be running.
@@ -166,6 +172,8 @@ class GatewayFixture : public ::testing::Test {
   // a race, so the caller retries.
   bool TryStart(const GatewayConfig& config, std::string* why);
 
+  absl::Status StartUpstream(int threads);
+
   const std::string gateway_binary_;
   const std::string upstream_binary_;
   std::string temp_dir_;
@@ -177,6 +185,7 @@ class GatewayFixture : public ::testing::Test {
   std::optional<Process> upstream_;
   std::optional<Process> gateway_;
   bool gateway_stopped_ = false;
+  int upstream_threads_ = 1;
 };
 
 }  // namespace jwtgate::testing

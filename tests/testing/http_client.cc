@@ -390,6 +390,17 @@ std::string HttpClient::ReadAvailable(milliseconds timeout) {
   return std::exchange(buf_, std::string());
 }
 
+std::string HttpClient::ReadExactly(size_t n, milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  while (buf_.size() < n) {
+    bool eof = false;
+    if (!Fill(deadline, &eof).ok() || eof) break;
+  }
+  std::string out = buf_.substr(0, n);
+  buf_.erase(0, out.size());
+  return out;
+}
+
 void HttpClient::ShutdownWrite() { ::shutdown(fd_.get(), SHUT_WR); }
 
 void HttpClient::Abort() {

@@ -85,6 +85,10 @@ class HttpClient {
       std::chrono::milliseconds timeout = std::chrono::seconds(5));
   // Reads whatever arrives within `timeout` or until close, for raw checks.
   std::string ReadAvailable(std::chrono::milliseconds timeout);
+  // Returns the next `n` raw bytes (fewer if the peer closes or `timeout`
+  // passes first), e.g. WebSocket frames after a 101.
+  std::string ReadExactly(
+      size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
   void ShutdownWrite();
   // Closes with RST (SO_LINGER 0), as an aborting client does.

@@ -31,11 +31,11 @@
 namespace jwtgate::testing {
 
 struct ProcessOptions {
-  std::string program;            // absolute path
-  std::vector<std::string> args;  // without argv[0]
+  std::string program = {};            // absolute path
+  std::vector<std::string> args = {};  // without argv[0]
   // "NAME=value" entries added to (or replacing in) this process's
   // environment.
-  std::vector<std::string> env;
+  std::vector<std::string> env = {};
   std::string stdout_path = "/dev/null";
   std::string stderr_path = "/dev/null";
 };
