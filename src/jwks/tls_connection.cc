@@ -54,7 +54,7 @@ absl::StatusOr<UniqueFd> ConnectTcp(const std::string& host, uint16_t port,
                                     const std::string& peer) {
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICSERV | (numeric ? AI_NUMERICHOST : AI_ADDRCONFIG);
+  hints.ai_flags = AI_NUMERICSERV | (numeric ? AI_NUMERICHOST : 0);
   addrinfo* raw = nullptr;
   const std::string port_text = std::to_string(port);
   // getaddrinfo has no deadline of its own; it is bounded by the resolver's

@@ -4,147 +4,27 @@
 // further fetch") wait a bounded window on purpose.
 #include "jwtgate/jwks/jwks_fetcher.h"
 
-#include <algorithm>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <random>
 #include <thread>
 
+#include "fetcher_fixture.h"
 #include "gtest/gtest.h"
 #include "jwks/text.h"
 #include "jwtgate/jwt/alg.h"
-#include "test_https_server.h"
-#include "test_pki.h"
 
 namespace jwtgate::jwks {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::JwkJson;
+using testing::Deliveries;
+using testing::FindKid;
 using testing::JwksJson;
-using testing::PkeyPtr;
+using testing::JwksFetcherTest;
+using testing::Kids;
 using testing::TestHttpsServer;
 using testing::TestPki;
-
-// Signing keys, made once: one RSA (the Auth0 case) and Ed25519 ones.
-struct Keys {
-  PkeyPtr rsa = testing::NewRsaKey();
-  PkeyPtr ed1 = testing::NewEd25519Key();
-  PkeyPtr ed2 = testing::NewEd25519Key();
-  PkeyPtr ec = testing::NewEcKey();
-  static const Keys& Get() {
-    static const Keys* keys = new Keys;
-    return *keys;
-  }
-};
-
-// Records on_keys calls.
-class Deliveries {
- public:
-  KeysCallback Callback() {
-    return [this](const std::string& name, std::vector<jwt::KeyPtr> keys) {
-      std::lock_guard<std::mutex> lock(mu_);
-      names_.push_back(name);
-      sets_.push_back(std::move(keys));
-      cv_.notify_all();
-    };
-  }
-  bool WaitFor(size_t n, std::chrono::milliseconds timeout = 10s) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return cv_.wait_for(lock, timeout, [&] { return sets_.size() >= n; });
-  }
-  size_t count() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return sets_.size();
-  }
-  std::vector<jwt::KeyPtr> set(size_t i) {
-    std::lock_guard<std::mutex> lock(mu_);
-    return sets_.at(i);
-  }
-  std::string name(size_t i) {
-    std::lock_guard<std::mutex> lock(mu_);
-    return names_.at(i);
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<std::string> names_;
-  std::vector<std::vector<jwt::KeyPtr>> sets_;
-};
-
-std::vector<std::string> Kids(const std::vector<jwt::KeyPtr>& keys) {
-  std::vector<std::string> kids;
-  for (const auto& k : keys) kids.push_back(k->kid());
-  std::sort(kids.begin(), kids.end());
-  return kids;
-}
-
-const jwt::Key* FindKid(const std::vector<jwt::KeyPtr>& keys,
-                        std::string_view kid) {
-  for (const auto& k : keys) {
-    if (k->kid() == kid) return k.get();
-  }
-  return nullptr;
-}
-
-// Polls `pred` until true or `timeout` (for counters that have no event).
-template <typename Pred>
-bool WaitUntil(Pred pred, std::chrono::milliseconds timeout = 10s) {
-  const auto until = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
-}
-
-class JwksFetcherTest : public ::testing::Test {
- protected:
-  const Keys& keys_ = Keys::Get();
-  TestHttpsServer idp_{TestPki::Get().server};
-  Deliveries deliveries_;
-
-  RemoteKeySourceConfig Source(
-      absl::Duration refresh = absl::Hours(1),
-      absl::Duration min_refetch = absl::Milliseconds(100)) {
-    RemoteKeySourceConfig c;
-    c.name = "idp";
-    c.jwks_url = idp_.Url("/.well-known/jwks.json");
-    c.refresh = refresh;
-    c.min_refetch = min_refetch;
-    c.ca_file = TestPki::Get().ca_file;
-    return c;
-  }
-  JwksFetcherOptions Options() {
-    JwksFetcherOptions o;
-    o.on_keys = deliveries_.Callback();
-    o.backoff_initial = absl::Milliseconds(50);
-    o.backoff_max = absl::Milliseconds(200);
-    o.request_timeout = absl::Seconds(5);
-    return o;
-  }
-  std::unique_ptr<JwksFetcher> Start(RemoteKeySourceConfig source,
-                                     JwksFetcherOptions options) {
-    std::vector<RemoteKeySourceConfig> sources;
-    sources.push_back(std::move(source));
-    auto fetcher = JwksFetcher::Create(std::move(sources), std::move(options));
-    EXPECT_TRUE(fetcher.ok()) << fetcher.status();
-    if (!fetcher.ok()) return nullptr;
-    (*fetcher)->Start();
-    return *std::move(fetcher);
-  }
-  void Publish(const std::vector<std::string>& jwks,
-               std::string extra_headers = "") {
-    idp_.SetJson(kPath, JwksJson(jwks), std::move(extra_headers));
-  }
-  std::string Jwk(const PkeyPtr& key, std::string_view kid) {
-    return JwkJson(key.get(), kid);
-  }
-
-  static constexpr char kPath[] = "/.well-known/jwks.json";
-};
+using testing::WaitUntil;
 
 TEST_F(JwksFetcherTest, FirstFetchDeliversKeysThatVerifySignatures) {
   Publish(
@@ -308,113 +188,6 @@ TEST_F(JwksFetcherTest, FloodOfRandomKidsCausesAtMostOneFetchPerInterval) {
   EXPECT_EQ(deliveries_.count(), 1u);  // the set never changed
 }
 
-TEST_F(JwksFetcherTest, BadCertificateIsRefusedWithAClearError) {
-  TestHttpsServer rogue(TestPki::Get().self_signed);
-  rogue.SetJson(kPath, JwksJson({Jwk(keys_.ed1, "ed-1")}));
-  RemoteKeySourceConfig source = Source();
-  source.jwks_url = rogue.Url(kPath);
-  auto fetcher = Start(source, Options());
-  ASSERT_TRUE(WaitUntil([&] { return fetcher->stats(0).fetch_error >= 1; }));
-  absl::Status first = fetcher->WaitForFirst(absl::Milliseconds(50));
-  EXPECT_EQ(first.code(), absl::StatusCode::kUnavailable);
-  EXPECT_NE(StdSv(first.message()).find("idp ("), std::string_view::npos)
-      << first;
-  EXPECT_NE(StdSv(first.message()).find("certificate"), std::string_view::npos)
-      << first;
-  EXPECT_EQ(rogue.hits(kPath), 0);
-  EXPECT_EQ(deliveries_.count(), 0u);
-  EXPECT_TRUE(fetcher->CurrentKeys(0).empty());
-}
-
-TEST_F(JwksFetcherTest, WrongHostNameIsRefused) {
-  TestHttpsServer other(TestPki::Get().wrong_name);
-  other.SetJson(kPath, JwksJson({Jwk(keys_.ed1, "ed-1")}));
-  RemoteKeySourceConfig source = Source();
-  source.jwks_url = Cat("https://localhost:", other.port(), kPath);
-  JwksFetcherOptions options = Options();
-  options.connect_to = "127.0.0.1";
-  auto fetcher = Start(source, options);
-  ASSERT_TRUE(WaitUntil([&] { return fetcher->stats(0).fetch_error >= 1; }));
-  absl::Status first = fetcher->WaitForFirst(absl::ZeroDuration());
-  EXPECT_FALSE(first.ok());
-  EXPECT_NE(StdSv(first.message()).find("ostname mismatch"),
-            std::string_view::npos)
-      << first;
-  EXPECT_EQ(other.hits(kPath), 0);
-  EXPECT_EQ(deliveries_.count(), 0u);
-}
-
-TEST_F(JwksFetcherTest, MalformedOrHugeJwksIsRefusedAndTheOldSetKept) {
-  Publish({Jwk(keys_.ed1, "ed-1")});
-  auto fetcher = Start(Source(), Options());
-  ASSERT_TRUE(deliveries_.WaitFor(1));
-  const auto good = fetcher->CurrentKeys(0);
-
-  const std::string big_jwks =
-      Cat(R"({"keys":[)", Jwk(keys_.ed2, "ed-2"), R"(],"padding":")",
-          std::string(1024 * 1024, 'p'), R"("})");
-  const std::vector<std::string> bad_documents = {
-      R"({"keys":[)",                                    // truncated JSON
-      R"({"keys":[{"kty":"RSA","kid":"x","n":"!!"}]})",  // bad key
-      R"({"nokeys":[]})",                                // not a JWKS
-      big_jwks,                                          // over 1 MiB
-  };
-  uint64_t errors = 0;
-  for (const std::string& doc : bad_documents) {
-    idp_.SetJson(kPath, doc);
-    fetcher->RequestRefetch(0);
-    ++errors;
-    ASSERT_TRUE(WaitUntil([&] {
-      return fetcher->stats(0).fetch_error >= errors;
-    })) << doc.substr(0, 40);
-  }
-  EXPECT_EQ(deliveries_.count(), 1u);
-  EXPECT_EQ(fetcher->CurrentKeys(0), good);
-  EXPECT_EQ(fetcher->stats(0).fetch_ok, 1u);
-}
-
-TEST_F(JwksFetcherTest, DiscoveryDocumentLeadsToJwksUri) {
-  const std::string issuer = idp_.Url("/tenant/");
-  idp_.SetJson("/tenant/.well-known/openid-configuration",
-               Cat(R"({"issuer":")", issuer, R"(","jwks_uri":")",
-                   idp_.Url("/keys/certs"),
-                   R"(","response_types_supported":["code"]})"));
-  idp_.SetJson("/keys/certs", JwksJson({Jwk(keys_.rsa, "rsa-1")}));
-  RemoteKeySourceConfig source = Source();
-  source.jwks_url.clear();
-  source.oidc_issuer = issuer;
-  auto fetcher = Start(source, Options());
-  ASSERT_TRUE(fetcher->WaitForFirst(absl::Seconds(10)).ok());
-  ASSERT_TRUE(deliveries_.WaitFor(1));
-  EXPECT_EQ(Kids(deliveries_.set(0)), std::vector<std::string>{"rsa-1"});
-  EXPECT_EQ(idp_.hits("/tenant/.well-known/openid-configuration"), 1);
-  EXPECT_EQ(idp_.hits("/keys/certs"), 1);
-
-  // A refetch reuses the discovered jwks_uri.
-  fetcher->RequestRefetch(0);
-  ASSERT_TRUE(idp_.WaitForHits("/keys/certs", 2, 10s));
-  EXPECT_EQ(idp_.hits("/tenant/.well-known/openid-configuration"), 1);
-}
-
-TEST_F(JwksFetcherTest, DiscoveryWithAnotherIssuerIsRefused) {
-  const std::string issuer = idp_.Url("/tenant/");
-  idp_.SetJson("/tenant/.well-known/openid-configuration",
-               Cat(R"({"issuer":"https://evil.example/","jwks_uri":")",
-                   idp_.Url("/keys/certs"), R"("})"));
-  idp_.SetJson("/keys/certs", JwksJson({Jwk(keys_.ed1, "ed-1")}));
-  RemoteKeySourceConfig source = Source();
-  source.jwks_url.clear();
-  source.oidc_issuer = issuer;
-  auto fetcher = Start(source, Options());
-  ASSERT_TRUE(WaitUntil([&] { return fetcher->stats(0).fetch_error >= 1; }));
-  absl::Status first = fetcher->WaitForFirst(absl::ZeroDuration());
-  EXPECT_FALSE(first.ok());
-  EXPECT_NE(StdSv(first.message()).find("OIDC discovery"),
-            std::string_view::npos)
-      << first;
-  EXPECT_EQ(idp_.hits("/keys/certs"), 0);
-}
-
 TEST_F(JwksFetcherTest, CacheControlMaxAgeSetsTheNextRefresh) {
   // refresh = 1 h, but the IdP says max-age=1: refetched after ~1 s.
   Publish({Jwk(keys_.ed1, "ed-1")}, "Cache-Control: public, max-age=1\r\n");
@@ -530,63 +303,6 @@ TEST_F(JwksFetcherTest, RendersPrometheusSeries) {
   EXPECT_NE(text.find("jwtgate_jwks_keys{key=\"idp\"} 2\n"), std::string::npos);
   EXPECT_NE(text.find("jwtgate_jwks_key_set_age_seconds{key=\"idp\"} 7\n"),
             std::string::npos);
-}
-
-TEST(JwksFetcherCreateTest, RefusesBadSourceConfigs) {
-  auto make = [](RemoteKeySourceConfig c) {
-    std::vector<RemoteKeySourceConfig> v = {std::move(c)};
-    return JwksFetcher::Create(std::move(v), {}).status();
-  };
-  RemoteKeySourceConfig ok;
-  ok.name = "idp";
-  ok.jwks_url = "https://idp.example/jwks.json";
-  EXPECT_TRUE(make(ok).ok());
-
-  RemoteKeySourceConfig both = ok;
-  both.oidc_issuer = "https://idp.example/";
-  EXPECT_NE(StdSv(make(both).message()).find("exactly one"),
-            std::string_view::npos);
-  RemoteKeySourceConfig none = ok;
-  none.jwks_url.clear();
-  EXPECT_FALSE(make(none).ok());
-  RemoteKeySourceConfig http = ok;
-  http.jwks_url = "http://idp.example/jwks.json";
-  EXPECT_NE(StdSv(make(http).message()).find("key idp: jwks_url"),
-            std::string_view::npos)
-      << make(http);
-  RemoteKeySourceConfig bad_issuer = ok;
-  bad_issuer.jwks_url.clear();
-  bad_issuer.oidc_issuer = "idp.example";
-  EXPECT_FALSE(make(bad_issuer).ok());
-  RemoteKeySourceConfig intervals = ok;
-  intervals.min_refetch = absl::Minutes(20);
-  EXPECT_FALSE(make(intervals).ok());
-  RemoteKeySourceConfig zero = ok;
-  zero.min_refetch = absl::ZeroDuration();
-  EXPECT_FALSE(make(zero).ok());
-  RemoteKeySourceConfig no_ca = ok;
-  no_ca.ca_file = "/nonexistent/idp-ca.pem";
-  EXPECT_NE(StdSv(make(no_ca).message()).find("/nonexistent/idp-ca.pem"),
-            std::string_view::npos);
-  RemoteKeySourceConfig unnamed = ok;
-  unnamed.name.clear();
-  EXPECT_FALSE(make(unnamed).ok());
-
-  std::vector<RemoteKeySourceConfig> twice = {ok, ok};
-  EXPECT_NE(StdSv(JwksFetcher::Create(twice, {}).status().message())
-                .find("defined twice"),
-            std::string_view::npos);
-}
-
-TEST(JwksFetcherCreateTest, RefetchOnUnknownIndexIsIgnored) {
-  auto fetcher = JwksFetcher::Create({}, {});
-  ASSERT_TRUE(fetcher.ok());
-  (*fetcher)->RequestRefetch(-1);
-  (*fetcher)->RequestRefetch(3);
-  (*fetcher)->RequestRefetch("nope");
-  EXPECT_TRUE((*fetcher)->CurrentKeys(0).empty());
-  EXPECT_TRUE((*fetcher)->WaitForFirst(absl::ZeroDuration()).ok());
-  EXPECT_EQ((*fetcher)->RenderPrometheus(0), "");
 }
 
 }  // namespace
