@@ -19,8 +19,8 @@ namespace {
 using namespace std::chrono_literals;
 using testing::Deliveries;
 using testing::FindKid;
-using testing::JwksJson;
 using testing::JwksFetcherTest;
+using testing::JwksJson;
 using testing::Kids;
 using testing::TestHttpsServer;
 using testing::TestPki;
