@@ -9,6 +9,8 @@
 //  - HTTP/1.1 needs exactly one non-empty Host of authority characters.
 #include <llhttp.h>
 
+#include <cstring>
+
 #include "jwtgate/http/request_parser.h"
 
 namespace jwtgate::http {
@@ -45,18 +47,18 @@ bool IsHostChar(char c) {
   }
 }
 
-// Bare CR, bare LF, NUL and obs-fold (a line starting with SP/HTAB) over
-// the raw head bytes.
+// Bare LF and obs-fold (a line starting with SP/HTAB) over the raw head
+// bytes. (Strict llhttp already refuses bare CR and NUL; bare LF is checked
+// here too so the rule does not depend on its build flags.)
 bool RawLinesOk(const char* begin, const char* end) {
-  for (const char* p = begin; p < end; ++p) {
-    const char c = *p;
-    if (c == '\0') return false;
-    if (c == '\r') {
-      if (p + 1 >= end || p[1] != '\n') return false;
-    } else if (c == '\n') {
-      if (p == begin || p[-1] != '\r') return false;
-      if (p + 1 < end && (p[1] == ' ' || p[1] == '\t')) return false;
-    }
+  const char* p = begin;
+  while (p < end) {
+    const char* lf = static_cast<const char*>(
+        std::memchr(p, '\n', static_cast<size_t>(end - p)));
+    if (lf == nullptr) return true;
+    if (lf == begin || lf[-1] != '\r') return false;
+    if (lf + 1 < end && (lf[1] == ' ' || lf[1] == '\t')) return false;
+    p = lf + 1;
   }
   return true;
 }
@@ -66,7 +68,7 @@ bool RawLinesOk(const char* begin, const char* end) {
 RequestError RequestParser::ValidateHead(const char* head_begin,
                                          const char* head_end) {
   if (!RawLinesOk(head_begin, head_end)) {
-    reason_ = "Bare CR/LF, NUL or obs-fold in request head";
+    reason_ = "Bare LF or obs-fold in request head";
     return RequestError::kBadLineEnding;
   }
   head_.method = llhttp_get_method(&parser_);
@@ -106,30 +108,48 @@ RequestError RequestParser::ValidateHead(const char* head_begin,
     h.value.len = static_cast<uint32_t>(trimmed.size());
     if (trimmed.empty()) h.value.off = h.name.off + h.name.len;
 
-    if (EqualsIgnoreCase(name, "host")) {
-      ++host_count;
-      head_.host_index = static_cast<int>(i);
-      if (trimmed.empty()) host_count = 99;  // refused below
-      for (char c : trimmed) {
-        if (!IsHostChar(c)) host_count = 99;
-      }
-    } else if (EqualsIgnoreCase(name, "transfer-encoding")) {
-      has_te = true;
-      if (trimmed.size() != raw.size()) te_ok = false;  // "chunked " etc.
-    } else if (EqualsIgnoreCase(name, "connection")) {
-      ForEachListElement(trimmed, [&](std::string_view t) {
-        if (EqualsIgnoreCase(t, "upgrade")) connection_upgrade = true;
-        return true;
-      });
-    } else if (EqualsIgnoreCase(name, "upgrade")) {
-      ForEachListElement(trimmed, [&](std::string_view t) {
-        if (EqualsIgnoreCase(t, "websocket")) upgrade_websocket = true;
-        return true;
-      });
-    } else if (EqualsIgnoreCase(name, "expect")) {
-      if (EqualsIgnoreCase(trimmed, "100-continue")) {
-        head_.expect_continue = true;
-      }
+    // Only a few names matter here; the length check keeps the rest cheap.
+    switch (name.size()) {
+      case 4:
+        if (EqualsIgnoreCase(name, "host")) {
+          ++host_count;
+          head_.host_index = static_cast<int>(i);
+          if (trimmed.empty()) host_count = 99;  // refused below
+          for (char c : trimmed) {
+            if (!IsHostChar(c)) host_count = 99;
+          }
+        }
+        break;
+      case 17:
+        if (EqualsIgnoreCase(name, "transfer-encoding")) {
+          has_te = true;
+          if (trimmed.size() != raw.size()) te_ok = false;  // "chunked " etc.
+        }
+        break;
+      case 10:
+        if (EqualsIgnoreCase(name, "connection")) {
+          ForEachListElement(trimmed, [&](std::string_view t) {
+            if (EqualsIgnoreCase(t, "upgrade")) connection_upgrade = true;
+            return true;
+          });
+        }
+        break;
+      case 7:
+        if (EqualsIgnoreCase(name, "upgrade")) {
+          ForEachListElement(trimmed, [&](std::string_view t) {
+            if (EqualsIgnoreCase(t, "websocket")) upgrade_websocket = true;
+            return true;
+          });
+        }
+        break;
+      case 6:
+        if (EqualsIgnoreCase(name, "expect") &&
+            EqualsIgnoreCase(trimmed, "100-continue")) {
+          head_.expect_continue = true;
+        }
+        break;
+      default:
+        break;
     }
   }
 

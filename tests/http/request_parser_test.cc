@@ -311,6 +311,25 @@ TEST(RequestParserTest, RecognisesWebSocketUpgradeAndExpect) {
   EXPECT_TRUE(p.head().expect_continue);
 }
 
+TEST(RequestParserTest, SpansSurviveTheBufferMovingBetweenFeeds) {
+  const std::string req =
+      "GET /moved HTTP/1.1\r\nHost: example.com\r\nX-Long: abcdefgh\r\n\r\n";
+  const size_t split = req.find("abcd") + 2;  // inside a header value
+  RequestParser p(16 * 1024, 64);
+  std::string first = req.substr(0, split);
+  p.Start(first.data());
+  size_t used;
+  ASSERT_EQ(p.FeedHead(first.data(), first.size(), &used), R::kNeedMore);
+  std::string moved = req;  // the connection grew its arena: new address
+  p.Rebase(moved.data());
+  ASSERT_EQ(p.FeedHead(moved.data() + split, moved.size() - split, &used),
+            R::kHeadComplete);
+  EXPECT_EQ(p.head().target.In(moved.data()), "/moved");
+  ASSERT_EQ(p.head().headers.size(), 2u);
+  EXPECT_EQ(p.head().headers[1].value.In(moved.data()), "abcdefgh");
+  EXPECT_EQ(p.head().head_bytes, req.size());
+}
+
 TEST(RequestParserTest, ParserIsReusableAfterAnError) {
   RequestParser p(16 * 1024, 64);
   Parsed bad = Parse("GET / HTTP/1.1\r\nHost : a\r\n\r\n", 0, 16 * 1024, &p);
