@@ -28,7 +28,9 @@ enum TimerClass : int {
   kTimerLinger = 2,        // lingering close
   kTimerUpstreamConnect = 3,
   kTimerUpstreamResponse = 4,  // upstream_timeout: no progress
-  kTimerClassCount = 5,
+  kTimerUpstreamIdle = 5,      // idle pooled connection closed after this
+  kTimerUpstreamSurplus = 6,   // idle beyond `keepalive`: closed soon
+  kTimerClassCount = 7,
 };
 
 }  // namespace jwtgate

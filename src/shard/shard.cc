@@ -284,6 +284,8 @@ void Shard::ApplyLimits(const GatewaySettings& g) {
   timers_.SetDuration(kTimerLinger, options_.linger_ms);
   timers_.SetDuration(kTimerUpstreamConnect, g.upstream_connect_timeout_ms);
   timers_.SetDuration(kTimerUpstreamResponse, g.upstream_timeout_ms);
+  timers_.SetDuration(kTimerUpstreamIdle, options_.upstream_idle_ms);
+  timers_.SetDuration(kTimerUpstreamSurplus, options_.upstream_surplus_ms);
   exchanges_->SetLimits(g.max_header_bytes + 4 * options_.recv_buffer_size,
                         g.max_header_bytes, options_.max_response_head_bytes,
                         options_.max_headers);
@@ -346,7 +348,7 @@ void Shard::UnrefSnapshot(SnapshotState* state) {
 // ---- timers, starved receives, drain
 
 void Shard::ExpireTimers() {
-  timers_.Expire(now_ms_, [this](io::TimerNode* node) {
+  timers_.Expire(now_ms_, [this](io::TimerNode* node, int fired_class) {
     const uint64_t ud = node->cookie;
     const auto kind = static_cast<OpKind>(io::UserData::Kind(ud));
     const uint32_t slot = io::UserData::Slot(ud);
@@ -356,6 +358,7 @@ void Shard::ExpireTimers() {
         OnClientTimer(clients_[slot]);
       }
     } else if (UpstreamConn* up = FindUpstream(slot, gen)) {
+      up->timer_class_fired = fired_class;
       OnUpstreamTimer(*up);
     }
   });

@@ -253,6 +253,16 @@ void Shard::OnUpstreamSend(UpstreamConn& up, const io_uring_cqe& cqe) {
 }
 
 void Shard::OnUpstreamTimer(UpstreamConn& up) {
+  if (up.state == UState::kIdle) {
+    UpstreamPool& pool = *up.pool;
+    if (up.timer_class_fired == kTimerUpstreamSurplus &&
+        pool.idle.size() <= pool.upstream->keepalive) {
+      timers_.Arm(&up.timer, kTimerUpstreamIdle, now_ms_);  // not surplus now
+      return;
+    }
+    CloseUpstream(up);
+    return;
+  }
   Connection* c = OwnerOf(up);
   if (c == nullptr) {
     CloseUpstream(up);
@@ -313,15 +323,14 @@ void Shard::ReleaseUpstream(Connection& c, UpstreamConn& up, bool reusable) {
     return;
   }
   up.state = UState::kIdle;
-  timers_.Disarm(&up.timer);
   up.client_slot = 0;
   up.client_gen = 0;
   pool.idle.push_back(up.slot);
-  if (pool.idle.size() > pool.upstream->keepalive) {
-    const uint32_t oldest = pool.idle.front();
-    pool.idle.erase(pool.idle.begin());
-    CloseUpstream(upstreams_[oldest]);
-  }
+  timers_.Arm(&up.timer,
+              pool.idle.size() > pool.upstream->keepalive
+                  ? kTimerUpstreamSurplus
+                  : kTimerUpstreamIdle,
+              now_ms_);
   // Keep a recv armed while idle: FIN, RST or stray bytes close it.
   ResumeUpstreamRecv(up);
   ArmUpstreamRecv(up);

@@ -42,6 +42,7 @@ struct UpstreamConn {
   uint32_t client_gen = 0;
   SendQueue out;
   io::TimerNode timer;
+  int timer_class_fired = -1;  // class of the timer being handled
 };
 
 // Idle connections to one upstream, most recently used on top.

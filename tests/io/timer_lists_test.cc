@@ -9,7 +9,7 @@ namespace {
 
 std::vector<uint64_t> ExpireAt(TimerLists& t, int64_t now) {
   std::vector<uint64_t> fired;
-  t.Expire(now, [&](TimerNode* n) { fired.push_back(n->cookie); });
+  t.Expire(now, [&](TimerNode* n, int) { fired.push_back(n->cookie); });
   return fired;
 }
 
@@ -66,7 +66,8 @@ TEST(TimerListsTest, CallbackMayRearmTheFiringNode) {
   TimerNode a{.cookie = 1};
   t.Arm(&a, 0, 0);
   int fired = 0;
-  t.Expire(100, [&](TimerNode* n) {
+  t.Expire(100, [&](TimerNode* n, int timer_class) {
+    EXPECT_EQ(timer_class, 0);
     ++fired;
     t.Arm(n, 0, 100);  // due at 200: not fired again in this pass
   });

@@ -55,16 +55,17 @@ class TimerLists {
   int64_t NextDeadline() const;
   size_t armed_count() const { return armed_; }
 
-  // Disarms and hands every node with deadline <= now_ms to fn(TimerNode*),
-  // earliest first within a class. `fn` may arm or disarm any node,
-  // including the one it was given.
+  // Disarms and hands every node with deadline <= now_ms to
+  // fn(TimerNode*, int timer_class), earliest first within a class. `fn`
+  // may arm or disarm any node, including the one it was given.
   template <typename Fn>
   void Expire(int64_t now_ms, Fn&& fn) {
-    for (auto& list : lists_) {
+    for (int c = 0; c < class_count(); ++c) {
+      List& list = lists_[c];
       while (list.head != nullptr && list.head->deadline_ms <= now_ms) {
         TimerNode* node = list.head;
         Disarm(node);
-        fn(node);
+        fn(node, c);
       }
     }
   }

@@ -28,6 +28,13 @@ struct ShardOptions {
   // After the last response on a closing connection, how long the gateway
   // keeps reading (and discarding) so its answer is not lost to a reset.
   uint32_t linger_ms = 2000;
+  // An idle pooled upstream connection is closed after this long (keep it
+  // below the upstreams' own keep-alive timeout).
+  uint32_t upstream_idle_ms = 30000;
+  // Idle connections beyond an upstream's `keepalive` are kept this long
+  // before being closed, so a burst does not churn connections (HAProxy's
+  // pool-purge-delay idea); `keepalive` stays the long-term number.
+  uint32_t upstream_surplus_ms = 1000;
   unsigned sq_entries = 2048;
   unsigned cq_entries = 32768;
   int listen_backlog = 4096;
