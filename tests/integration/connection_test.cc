@@ -108,8 +108,8 @@ TEST_F(ConnectionTest, ClientAbortMidResponseAffectsNoOneElse) {
   for (int i = 0; i < 3; ++i) {
     ASSERT_OK_AND_ASSIGN(HttpClient a, Connect());
     ASSERT_THAT(a.Send(BuildRequest("GET", "/public/bytes/67108864")), IsOk());
-    std::string some = a.ReadAvailable(milliseconds(50));
-    EXPECT_FALSE(some.empty());
+    // The upstream hashes 64 MiB before answering, so allow it time.
+    EXPECT_EQ(a.ReadExactly(64 * 1024, seconds(5)).size(), 64u * 1024);
     a.Abort();
   }
   ASSERT_OK_AND_ASSIGN(HttpResponse r, Get("/public/bytes/100000"));
@@ -152,8 +152,10 @@ TEST_F(ConnectionTest,
   ASSERT_OK_AND_ASSIGN(HttpResponse first, c.ReadResponse());
   ASSERT_OK_AND_ASSIGN(EchoedRequest e, ParseEcho(first));
   EXPECT_EQ(e.target, "/public/slow/1500");
-  ASSERT_OK_AND_ASSIGN(HttpResponse second, c.ReadResponse());
-  EXPECT_TRUE(IsGatewayAnswer(second, 503));
+  absl::StatusOr<HttpResponse> second = c.ReadResponse();
+  ASSERT_TRUE(second.ok()) << "the request sent while draining got no answer ("
+                           << second.status() << "); SPEC §4 wants a 503";
+  EXPECT_TRUE(IsGatewayAnswer(*second, 503));
   EXPECT_TRUE(ServerClosed(c));
   EXPECT_EQ(QueryUpstream().requests, 1u);
 

@@ -311,6 +311,7 @@ absl::Status GatewayFixture::StartUpstream(int threads) {
                       .stderr_path = temp_dir_ + "/upstream.stderr"});
   if (!up.ok()) return up.status();
   upstream_.emplace(*std::move(up));
+  upstream_aux_connections_ = 1;  // WaitForPort's successful probe
   absl::Status s = WaitForPort(upstream_port_, seconds(5), &*upstream_);
   if (!s.ok()) {
     return absl::UnavailableError(
@@ -505,8 +506,12 @@ UpstreamCounters GatewayFixture::QueryUpstream() {
       doc["requests"].get_uint64().get(c.requests) != simdjson::SUCCESS) {
     ADD_FAILURE() << "upstream /stats unreadable";
   }
-  // This query's own connection is not the gateway's.
-  if (c.connections > 0) --c.connections;
+  // The probe's and the queries' own connections (this one included) were
+  // not the gateway's.
+  ++upstream_aux_connections_;
+  c.connections = c.connections >= upstream_aux_connections_
+                      ? c.connections - upstream_aux_connections_
+                      : 0;
   return c;
 }
 

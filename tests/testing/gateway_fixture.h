@@ -186,6 +186,9 @@ class GatewayFixture : public ::testing::Test {
   std::optional<Process> gateway_;
   bool gateway_stopped_ = false;
   int upstream_threads_ = 1;
+  // Upstream connections that were not the gateway's: the start-up probe
+  // and every QueryUpstream.
+  uint64_t upstream_aux_connections_ = 0;
 };
 
 }  // namespace jwtgate::testing

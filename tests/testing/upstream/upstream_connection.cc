@@ -326,6 +326,16 @@ bool UpstreamConnection::Dispatch(bool upgrade) {
     request_.body_sha256_hex.push_back(kHex[md[i] >> 4]);
     request_.body_sha256_hex.push_back(kHex[md[i] & 15]);
   }
+  // A field value excludes the optional whitespace around it (RFC 9110
+  // §5.5); llhttp leaves trailing whitespace in.
+  for (auto* list : {&request_.headers, &request_.trailers}) {
+    for (auto& h : *list) {
+      while (!h.second.empty() &&
+             (h.second.back() == ' ' || h.second.back() == '\t')) {
+        h.second.pop_back();
+      }
+    }
+  }
   request_.connection_id = id_;
   request_.request_index = ++requests_;
   request_.peer = peer_;
