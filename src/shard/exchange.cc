@@ -73,6 +73,10 @@ void Exchange::ResetForRequest() {
   head_request = false;
   client_http10 = false;
   response_started = false;
+  websocket = false;
+  tunnel = false;
+  shutdown_upstream = false;
+  upstream_shut = false;
   connect_tries = 0;
   status = 0;
   bytes_in = 0;

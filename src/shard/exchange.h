@@ -84,7 +84,11 @@ struct Exchange {
   bool dechunk = false;         // HTTP/1.0 client, chunked response
   bool head_request = false;
   bool client_http10 = false;
-  bool response_started = false;  // bytes of a response went to the client
+  bool response_started = false;   // bytes of a response went to the client
+  bool websocket = false;          // the request asked for a WebSocket
+  bool tunnel = false;             // after a 101: raw bytes both ways
+  bool shutdown_upstream = false;  // client ended: FIN the upstream once sent
+  bool upstream_shut = false;      // that FIN went out
   uint8_t connect_tries = 0;
 
   // Per-request record (access log, metrics).

@@ -409,7 +409,8 @@ void Shard::BeginDrain() {
         if (c.ex == nullptr || c.ex->in_end == 0) CloseClient(c);
         break;
       default:
-        if (c.ex != nullptr) c.ex->close_after = true;
+        // Busy: the response in flight says Connection: close, or a request
+        // already pipelined behind it gets 503 + close.
         break;
     }
   }

@@ -151,6 +151,16 @@ class Shard {
   void OnResponseComplete(Connection& c, UpstreamConn& up);
   void FailRequestBody(Connection& c, int status);
 
+  // ---- WebSocket tunnels after a 101 (shard_tunnel.cc)
+  void StartTunnel(Connection& c, UpstreamConn& up);
+  void TunnelClientData(Connection& c, uint16_t bid, const char* data,
+                        uint32_t n);
+  void TunnelUpstreamData(Connection& c, UpstreamConn& up, uint16_t bid,
+                          const char* data, uint32_t n);
+  void TunnelClientEof(Connection& c);
+  void TunnelUpstreamEof(Connection& c, UpstreamConn& up);
+  void MaybeShutdownUpstream(Connection& c, UpstreamConn& up);
+
   struct Starved {
     bool upstream;
     uint32_t slot;

@@ -36,6 +36,7 @@ void Shard::OnHeadComplete(Connection& c) {
   ex.head_request = head.is_head_method();
   ex.client_http10 = head.http_minor == 0;
   ex.close_after = !head.keep_alive;
+  ex.websocket = head.websocket_upgrade;
   ex.snapshot = current_;  // kept until the request ends, across reloads
   ++current_->refs;
   const Snapshot& snap = *current_->snapshot;

@@ -103,6 +103,10 @@ void Shard::OnClientData(Connection& c, uint16_t bid, const char* data,
       return;
     }
     case State::kProxying:
+      if (c.ex->tunnel) {
+        TunnelClientData(c, bid, data, n);
+        return;
+      }
       if (c.ex->request_phase == Exchange::RequestPhase::kBody) {
         ForwardRequestBody(c, bid, data, n);
         return;
@@ -215,7 +219,11 @@ void Shard::ParseHead(Connection& c) {
 void Shard::Answer(Connection& c, const http::Answer& answer) {
   Exchange& ex = *c.ex;
   ex.status = answer.status;
-  if (answer.close || draining_) ex.close_after = true;
+  // While draining, this is the last answer unless a pipelined request is
+  // already waiting (it then gets the 503 that closes).
+  if (answer.close || (draining_ && ex.parse_pos >= ex.in_end)) {
+    ex.close_after = true;
+  }
   http::Answer a = answer;
   a.close = ex.close_after;
   a.client_http10 = ex.client_http10;
@@ -298,7 +306,7 @@ void Shard::FinishExchange(Connection& c) {
     CloseClient(c);
     return;
   }
-  if (ex.close_after || draining_) {
+  if (ex.close_after) {
     LingerClient(c);
     return;
   }
@@ -306,6 +314,10 @@ void Shard::FinishExchange(Connection& c) {
     StartRequest(c);
     UpdateClientReading(c);
     ParseHead(c);
+    return;
+  }
+  if (draining_) {
+    LingerClient(c);
     return;
   }
   exchanges_->Put(c.ex);
@@ -361,6 +373,10 @@ void Shard::OnClientEof(Connection& c) {
   c.peer_eof = true;
   switch (c.state) {
     case State::kProxying:
+      if (c.ex->tunnel) {
+        TunnelClientEof(c);
+        return;
+      }
       if (c.ex->request_phase != Exchange::RequestPhase::kDone) {
         CloseClient(c);  // gone mid-request: abandon the exchange
       } else {

@@ -111,9 +111,11 @@ void Shard::RelayResponseHead(Connection& c, UpstreamConn& up) {
     const http::ResponseHead& head = ex.response.head();
     if (ex.upstream_ns < 0) ex.upstream_ns = now_ns_ - ex.upstream_start_ns;
     if (head.status == 101) {
-      // Tunnels (WebSocket) are not relayed yet: nothing was asked for
-      // them that a 101 could answer.
-      UpstreamFailed(c, up, ops::UpstreamErrorKind::kBadResponse);
+      if (!ex.websocket) {  // nothing asked to switch protocols
+        UpstreamFailed(c, up, ops::UpstreamErrorKind::kBadResponse);
+        return;
+      }
+      StartTunnel(c, up);
       return;
     }
     if (head.informational()) {
@@ -139,8 +141,11 @@ void Shard::RelayResponseHead(Connection& c, UpstreamConn& up) {
       continue;
     }
     ex.status = head.status;
-    if (ex.request_phase != Exchange::RequestPhase::kDone || draining_) {
+    if (ex.request_phase != Exchange::RequestPhase::kDone) {
       ex.close_after = true;  // client input is not at a message boundary
+    }
+    if (draining_ && ex.parse_pos >= ex.in_end) {
+      ex.close_after = true;  // last response (a waiting request gets a 503)
     }
     ex.dechunk = ex.client_http10 && head.chunked;
     if (ex.dechunk || ex.response.body_until_eof()) ex.close_after = true;
@@ -181,6 +186,10 @@ void Shard::RelayResponseHead(Connection& c, UpstreamConn& up) {
 void Shard::RelayResponseBody(Connection& c, UpstreamConn& up, uint16_t bid,
                               const char* data, uint32_t n) {
   Exchange& ex = *c.ex;
+  if (ex.tunnel) {
+    TunnelUpstreamData(c, up, bid, data, n);
+    return;
+  }
   size_t used = 0;
   RespResult r;
   if (ex.dechunk) {
@@ -224,6 +233,10 @@ void Shard::RelayResponseBody(Connection& c, UpstreamConn& up, uint16_t bid,
 
 void Shard::OnUpstreamEof(Connection& c, UpstreamConn& up) {
   Exchange& ex = *c.ex;
+  if (ex.tunnel) {
+    TunnelUpstreamEof(c, up);
+    return;
+  }
   if (ex.response_phase == Exchange::ResponsePhase::kBody) {
     if (ex.response.Finish() == RespResult::kMessageComplete) {
       OnResponseComplete(c, up);  // close-delimited body ended

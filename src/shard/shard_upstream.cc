@@ -250,6 +250,7 @@ void Shard::OnUpstreamSend(UpstreamConn& up, const io_uring_cqe& cqe) {
   timers_.Arm(&up.timer, kTimerUpstreamResponse, now_ms_);
   UpdateClientReading(*c);
   FlushUpstream(up);
+  if (c->ex->shutdown_upstream) MaybeShutdownUpstream(*c, up);
 }
 
 void Shard::OnUpstreamTimer(UpstreamConn& up) {
