@@ -8,6 +8,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -67,6 +68,38 @@ std::string ListenList(const std::vector<SocketAddress>& addresses) {
   return out;
 }
 
+// SIGHUP: the access log is reopened whatever the outcome (rotation);
+// the new config is built and validated here, off the shards, and only a
+// complete one is published. On success `snapshot` becomes the new one.
+void Reload(const std::string& config_path, ShardSet& shards,
+            ops::AccessLog& access_log, ops::MetricsRegistry& registry,
+            SnapshotPtr& snapshot) {
+  absl::Status reopened = access_log.Reopen();
+  if (!reopened.ok()) {
+    Logf(LogLevel::kWarn, "reload: access_log: %s",
+         std::string(reopened.message()));
+  }
+  absl::StatusOr<SnapshotPtr> next = Snapshot::Load(config_path);
+  absl::Status published = next.ok() ? shards.Publish(*next) : absl::OkStatus();
+  if (!next.ok() || !published.ok()) {
+    Logf(LogLevel::kError, "reload refused, old config stays:");
+    LogConfigErrors(next.ok() ? published : next.status());
+    registry.OnConfigReload(false);
+    return;
+  }
+  const GatewaySettings& ng = (*next)->gateway();
+  SetLogLevel(static_cast<LogLevel>(ng.log_level));
+  absl::Status retarget = access_log.Retarget(TargetOf(ng), ng.access_log_path);
+  if (!retarget.ok()) {
+    Logf(LogLevel::kWarn, "reload: access_log: %s",
+         std::string(retarget.message()));
+  }
+  snapshot = *next;
+  registry.OnConfigReload(true);
+  Logf(LogLevel::kInfo, "reloaded %s; listening on %s", config_path,
+       ListenList(shards.listen_addresses()));
+}
+
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -83,7 +116,8 @@ int RunGateway(const std::string& config_path) {
     return 1;
   }
   SnapshotPtr snapshot = *loaded;
-  const GatewaySettings& g = snapshot->gateway();
+  // Start-up settings only: after a reload `snapshot` is the new one.
+  const GatewaySettings& g = (*loaded)->gateway();
   SetLogLevel(static_cast<LogLevel>(g.log_level));
   RaiseFileLimit();
 
@@ -122,7 +156,13 @@ int RunGateway(const std::string& config_path) {
     metrics_server = std::move(*started);
   }
 
+  ops::Notifier notifier;
   ShardSet::Options options;
+  if (notifier.stale_after_ms() > 0) {
+    // Idle shards must beat often enough for the watchdog to see them.
+    options.shard.max_wait_ms = std::clamp<int64_t>(
+        notifier.stale_after_ms() / 4, 1, options.shard.max_wait_ms);
+  }
   options.metrics = &registry;
   options.access_log = access_log->get();
   absl::StatusOr<std::unique_ptr<ShardSet>> shards =
@@ -137,7 +177,6 @@ int RunGateway(const std::string& config_path) {
        metrics_server != nullptr
            ? ", metrics on " + metrics_server->address().ToString()
            : std::string());
-  ops::Notifier notifier;
   notifier.Ready("serving");
   notifier.StartWatchdog(&registry);
 
@@ -157,30 +196,7 @@ int RunGateway(const std::string& config_path) {
     if (read(sigfd.get(), &info, sizeof(info)) != sizeof(info)) continue;
     if (info.ssi_signo == SIGHUP) {
       notifier.Reloading();
-      absl::StatusOr<SnapshotPtr> next = Snapshot::Load(config_path);
-      if (!next.ok()) {
-        Logf(LogLevel::kError, "reload refused, old config stays:");
-        LogConfigErrors(next.status());
-        registry.OnConfigReload(false);
-      } else {
-        const GatewaySettings& ng = (*next)->gateway();
-        if (!(ng.listen == g.listen)) {
-          Logf(LogLevel::kWarn,
-               "reload: listen addresses changed; they apply after a restart");
-        }
-        SetLogLevel(static_cast<LogLevel>(ng.log_level));
-        absl::Status retarget =
-            (*access_log)->Retarget(TargetOf(ng), ng.access_log_path);
-        if (!retarget.ok()) {
-          Logf(LogLevel::kWarn, "reload: access_log: %s",
-               std::string(retarget.message()));
-        }
-        (void)(*access_log)->Reopen();
-        (*shards)->Publish(*next);
-        snapshot = *next;
-        registry.OnConfigReload(true);
-        Logf(LogLevel::kInfo, "reloaded %s", config_path);
-      }
+      Reload(config_path, **shards, **access_log, registry, snapshot);
       notifier.Ready("serving");
       continue;
     }

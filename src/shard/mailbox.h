@@ -12,15 +12,32 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "jwtgate/common/socket_address.h"
 #include "jwtgate/common/unique_fd.h"
 #include "jwtgate/route/snapshot.h"
 
 namespace jwtgate {
 
+// A listening socket opened off the shard (by a reload) for the shard to
+// adopt.
+struct ListenSocket {
+  SocketAddress bound;
+  UniqueFd fd;
+};
+
+// Move-only (it may carry sockets).
 struct ShardMessage {
   enum class Kind { kSnapshot, kDrain, kStop };
+  static ShardMessage Of(Kind kind) {
+    ShardMessage m;
+    m.kind = kind;
+    return m;
+  }
   Kind kind = Kind::kStop;
   SnapshotPtr snapshot;  // kSnapshot
+  // kSnapshot: listeners to close (by bound address) and to start on.
+  std::vector<SocketAddress> close_listeners;
+  std::vector<ListenSocket> open_listeners;
 };
 
 // Thread-safe. Owned by the ShardSet; outlives its shard thread.

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <ctime>
 
 #include "jwtgate/common/log.h"
@@ -22,9 +23,6 @@ int64_t ClockNs(clockid_t id) {
   clock_gettime(id, &ts);
   return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
 }
-
-// Longest sleep of an idle loop: bounds how stale heartbeats get.
-constexpr int64_t kMaxWaitMs = 500;
 
 }  // namespace
 
@@ -68,10 +66,8 @@ absl::Status Shard::Init() {
     JWTGATE_ASSIGN_OR_RETURN(
         UniqueFd fd, io::ListenReusePort(address, options_.listen_backlog));
     JWTGATE_ASSIGN_OR_RETURN(SocketAddress bound, io::LocalAddress(fd.get()));
-    bound_.push_back(bound);
-    listeners_.push_back(std::move(fd));
+    listeners_.push_back({.fd = std::move(fd), .bound = bound});
   }
-  accept_armed_.assign(listeners_.size(), false);
   UpdateClock();
   SwitchSnapshot(config_.snapshot);
   for (size_t i = 0; i < listeners_.size(); ++i) ArmAccept(i);
@@ -114,7 +110,16 @@ void Shard::Run() {
     buffers_->Publish();
     RearmStarved();
     ExpireTimers();
+    if (fds_exhausted_) MaybeResumeAccepting(/*slot_freed=*/false);
     buffers_->Publish();
+    const uint32_t overflow = ring_->cq_overflow();
+    if (overflow != cq_overflow_seen_) {
+      // Completions were lost to a full CQ: multishot operations ended and
+      // were re-armed, but the ring is too small for this load.
+      Logf(LogLevel::kWarn, "shard %d: io_uring CQ overflowed (%u total)",
+           config_.index, overflow);
+      cq_overflow_seen_ = overflow;
+    }
     if (config_.metrics != nullptr) config_.metrics->Beat(now_ms_);
     if (config_.access_log != nullptr) config_.access_log->Tick(now_ms_);
     if (draining_ && Drained()) break;
@@ -123,7 +128,7 @@ void Shard::Run() {
 }
 
 int64_t Shard::WaitTimeoutMs() const {
-  int64_t wait = kMaxWaitMs;
+  int64_t wait = options_.max_wait_ms;
   const int64_t next = timers_.NextDeadline();
   if (next != io::TimerLists::kNever) {
     wait = std::min(wait, std::max<int64_t>(0, next - now_ms_));
@@ -132,6 +137,9 @@ int64_t Shard::WaitTimeoutMs() const {
     wait = std::min(wait, std::max<int64_t>(0, drain_deadline_ms_ - now_ms_));
   }
   if (!starved_.empty()) wait = std::min<int64_t>(wait, 1);
+  if (fds_exhausted_) {
+    wait = std::min(wait, std::max<int64_t>(0, accept_retry_ms_ - now_ms_));
+  }
   return wait;
 }
 
@@ -144,7 +152,7 @@ void Shard::Dispatch(const io_uring_cqe& cqe) {
     case OpKind::kNone:
       return;
     case OpKind::kAccept:
-      OnAccept(slot, cqe);
+      OnAccept(slot, gen, cqe);
       return;
     case OpKind::kMailbox:
       OnMailbox(cqe);
@@ -204,53 +212,6 @@ void Shard::CancelFd(int fd) {
   io_uring_sqe_set_data64(sqe, Cookie(OpKind::kNone, 0, 0));
 }
 
-// ---- accept
-
-void Shard::ArmAccept(size_t i) {
-  if (accept_armed_[i] || !accepting_ || draining_) return;
-  io_uring_sqe* sqe = ring_->GetSqe();
-  io_uring_prep_multishot_accept(sqe, listeners_[i].get(), nullptr, nullptr,
-                                 SOCK_NONBLOCK | SOCK_CLOEXEC);
-  io_uring_sqe_set_data64(sqe, Cookie(OpKind::kAccept, i, 0));
-  accept_armed_[i] = true;
-}
-
-void Shard::OnAccept(size_t i, const io_uring_cqe& cqe) {
-  if (i >= listeners_.size()) return;
-  if (!(cqe.flags & IORING_CQE_F_MORE)) accept_armed_[i] = false;
-  if (cqe.res >= 0) {
-    Connection* c = draining_ ? nullptr : AllocClient();
-    if (c == nullptr) {
-      ::close(cqe.res);
-    } else {
-      c->fd = cqe.res;
-      socklen_t len = sizeof(c->peer.storage);
-      if (getpeername(c->fd, reinterpret_cast<sockaddr*>(&c->peer.storage),
-                      &len) == 0) {
-        c->peer.len = len;
-        const std::string ip = c->peer.HostString();
-        c->peer_ip_len =
-            static_cast<uint8_t>(std::min(ip.size(), sizeof(c->peer_ip)));
-        std::copy_n(ip.data(), c->peer_ip_len, c->peer_ip);
-      }
-      c->state = Connection::State::kIdle;
-      timers_.Arm(&c->timer, kTimerClientHeader, now_ms_);
-      ArmClientRecv(*c);
-    }
-  } else if (cqe.res != -ECANCELED && cqe.res != -EINTR) {
-    Logf(LogLevel::kWarn, "shard %d: accept: %d", config_.index, cqe.res);
-  }
-  // At the connection limit stop accepting: new connections wait in the
-  // kernel backlog (or go to other shards) until a slot frees up.
-  if (client_count_ >= options_.max_client_connections && accepting_) {
-    accepting_ = false;
-    for (size_t l = 0; l < listeners_.size(); ++l) {
-      if (accept_armed_[l]) Cancel(Cookie(OpKind::kAccept, l, 0));
-    }
-  }
-  if (!accept_armed_[i]) ArmAccept(i);
-}
-
 // ---- mailbox and snapshots
 
 void Shard::ArmMailbox() {
@@ -265,6 +226,7 @@ void Shard::OnMailbox(const io_uring_cqe& cqe) {
   for (ShardMessage& m : config_.mailbox->Take()) {
     switch (m.kind) {
       case ShardMessage::Kind::kSnapshot:
+        ChangeListeners(m.close_listeners, std::move(m.open_listeners));
         SwitchSnapshot(std::move(m.snapshot));
         break;
       case ShardMessage::Kind::kDrain:
@@ -396,10 +358,7 @@ void Shard::BeginDrain() {
   if (draining_) return;
   draining_ = true;
   drain_deadline_ms_ = now_ms_ + current_->snapshot->gateway().drain_timeout_ms;
-  for (size_t i = 0; i < listeners_.size(); ++i) {
-    if (accept_armed_[i]) Cancel(Cookie(OpKind::kAccept, i, 0));
-    listeners_[i].Reset();  // the pending accept holds its own reference
-  }
+  for (size_t i = 0; i < listeners_.size(); ++i) CloseListener(i);
   for (Connection& c : clients_) {
     switch (c.state) {
       case Connection::State::kIdle:

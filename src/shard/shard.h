@@ -7,9 +7,10 @@
 // counters); other threads reach it only through its Mailbox.
 //
 // Handlers are split by concern: shard.cc (loop, accept, mailbox, timers,
-// snapshots, drain), shard_client.cc (client connection state machine),
-// shard_auth.cc (route, token, forwarded head), shard_upstream.cc
-// (upstream connections and pools), shard_relay.cc (bodies and responses).
+// snapshots, drain), shard_listen.cc (accept, listeners), shard_client.cc
+// (client connection state machine), shard_auth.cc (route, token, forwarded
+// head), shard_upstream.cc (upstream connections and pools), shard_relay.cc
+// (bodies and responses).
 //
 // Created and run on its own thread; not thread-safe.
 #ifndef JWTGATE_SHARD_SHARD_H_
@@ -63,7 +64,7 @@ class Shard {
   Shard& operator=(const Shard&) = delete;
 
   // Addresses the listeners are bound to (real ports).
-  const std::vector<SocketAddress>& bound() const { return bound_; }
+  std::vector<SocketAddress> bound() const;
   // Serves until stopped, or until drained after a drain message.
   void Run();
 
@@ -77,8 +78,21 @@ class Shard {
   int64_t WaitTimeoutMs() const;
   void ExpireTimers();
   void RearmStarved();
+
+  // ---- listeners (shard_listen.cc)
   void ArmAccept(size_t listener);
-  void OnAccept(size_t listener, const io_uring_cqe& cqe);
+  void OnAccept(size_t listener, uint32_t gen, const io_uring_cqe& cqe);
+  void AdoptClient(Connection& c, int fd);
+  void StopAccepting();
+  // Re-arms accepts once below the connection limit; after descriptor
+  // exhaustion only when a connection of ours closed or the retry is due.
+  void MaybeResumeAccepting(bool slot_freed);
+  void CloseListener(size_t listener);
+  // A reload's listener changes: `close` by bound address, `open` adopted.
+  void ChangeListeners(const std::vector<SocketAddress>& close,
+                       std::vector<ListenSocket> open);
+
+  // ---- mailbox, snapshots, drain (shard.cc)
   void ArmMailbox();
   void OnMailbox(const io_uring_cqe& cqe);
   void SwitchSnapshot(SnapshotPtr snapshot);
@@ -178,10 +192,19 @@ class Shard {
   const ShardOptions options_;
   std::unique_ptr<io::Ring> ring_;
   std::unique_ptr<io::BufferRing> buffers_;  // destroyed before ring_
-  std::vector<UniqueFd> listeners_;
-  std::vector<bool> accept_armed_;
-  std::vector<SocketAddress> bound_;
+  // One listening socket. A slot is reused (gen + 1) only once its accept
+  // has ended, so a late completion is told apart by its generation.
+  struct Listener {
+    UniqueFd fd;  // invalid once closed (drain, reload)
+    SocketAddress bound;
+    bool armed = false;
+    uint32_t gen = 0;
+  };
+  std::vector<Listener> listeners_;
   bool accepting_ = true;
+  bool fds_exhausted_ = false;  // accept hit EMFILE/ENFILE
+  int64_t accept_retry_ms_ = 0;
+  uint32_t cq_overflow_seen_ = 0;
   uint64_t mailbox_value_ = 0;
 
   // Slabs; slot = index. A deque grows without moving elements, so slots

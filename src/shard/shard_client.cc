@@ -455,11 +455,7 @@ void Shard::MaybeFreeClient(Connection& c) {
     config_.metrics->SetConnections(ops::ConnectionSide::kClient,
                                     client_count_);
   }
-  if (!accepting_ && !draining_ &&
-      client_count_ < options_.max_client_connections / 10 * 9) {
-    accepting_ = true;
-    for (size_t i = 0; i < listeners_.size(); ++i) ArmAccept(i);
-  }
+  MaybeResumeAccepting(/*slot_freed=*/true);
 }
 
 }  // namespace jwtgate

@@ -5,12 +5,15 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <future>
 #include <mutex>
 
 #include "jwtgate/common/log.h"
+#include "jwtgate/common/status_macros.h"
+#include "jwtgate/io/socket.h"
 #include "shard/mailbox.h"
 #include "shard/shard.h"
 
@@ -116,19 +119,67 @@ absl::StatusOr<std::unique_ptr<ShardSet>> ShardSet::Start(
       set->addresses_ = result.bound;
     }
   }
+  set->configured_ = snapshot->gateway().listen;
+  set->listen_backlog_ = options.shard.listen_backlog;
+  if (set->configured_.size() != set->addresses_.size()) {
+    set->Stop();
+    return absl::InternalError("shard 0 did not bind every listen address");
+  }
   return set;
 }
 
 ShardSet::~ShardSet() { Stop(); }
 
-void ShardSet::Publish(SnapshotPtr snapshot) {
-  for (auto& m : mailboxes_) {
-    m->Post({ShardMessage::Kind::kSnapshot, snapshot});
+absl::Status ShardSet::Publish(SnapshotPtr snapshot) {
+  const std::vector<SocketAddress>& wanted = snapshot->gateway().listen;
+  auto listed = [](const std::vector<SocketAddress>& list,
+                   const SocketAddress& a) {
+    return std::find(list.begin(), list.end(), a) != list.end();
+  };
+  std::vector<ShardMessage> messages(mailboxes_.size());
+  std::vector<SocketAddress> configured;
+  std::vector<SocketAddress> bound;
+  for (size_t k = 0; k < configured_.size(); ++k) {
+    if (listed(wanted, configured_[k])) {
+      configured.push_back(configured_[k]);
+      bound.push_back(addresses_[k]);
+    } else {
+      for (ShardMessage& m : messages) {
+        m.close_listeners.push_back(addresses_[k]);
+      }
+    }
   }
+  // New addresses: one SO_REUSEPORT socket per shard, opened here so a
+  // failure refuses the reload before any shard changes; the first socket
+  // resolves a port 0 for the rest.
+  for (const SocketAddress& address : wanted) {
+    if (listed(configured_, address) || listed(configured, address)) continue;
+    SocketAddress at = address;
+    for (ShardMessage& m : messages) {
+      absl::StatusOr<UniqueFd> fd = io::ListenReusePort(at, listen_backlog_);
+      if (!fd.ok()) return fd.status();
+      if (&m == &messages.front()) {
+        JWTGATE_ASSIGN_OR_RETURN(at, io::LocalAddress(fd->get()));
+      }
+      m.open_listeners.push_back({at, std::move(*fd)});
+    }
+    configured.push_back(address);
+    bound.push_back(at);
+  }
+  for (size_t i = 0; i < mailboxes_.size(); ++i) {
+    messages[i].kind = ShardMessage::Kind::kSnapshot;
+    messages[i].snapshot = snapshot;
+    mailboxes_[i]->Post(std::move(messages[i]));
+  }
+  configured_ = std::move(configured);
+  addresses_ = std::move(bound);
+  return absl::OkStatus();
 }
 
 void ShardSet::Drain() {
-  for (auto& m : mailboxes_) m->Post({ShardMessage::Kind::kDrain, nullptr});
+  for (auto& m : mailboxes_) {
+    m->Post(ShardMessage::Of(ShardMessage::Kind::kDrain));
+  }
 }
 
 bool ShardSet::Wait(int64_t timeout_ms) {
@@ -147,7 +198,8 @@ bool ShardSet::Wait(int64_t timeout_ms) {
 }
 
 void ShardSet::Stop() {
-  for (auto& m : mailboxes_) m->Post({ShardMessage::Kind::kStop, nullptr});
+  for (auto& m : mailboxes_)
+    m->Post(ShardMessage::Of(ShardMessage::Kind::kStop));
   for (auto& t : threads_) {
     if (t.joinable()) t.join();
   }

@@ -259,7 +259,7 @@ TEST_F(ShardSetTest, PublishedSnapshotAppliesToNewRequests) {
                           "auth = off\n";
   auto next = Snapshot::Load(path_);
   ASSERT_TRUE(next.ok()) << next.status();
-  shards_->Publish(*next);
+  ASSERT_TRUE(shards_->Publish(*next).ok());
   int status = 0;
   for (int i = 0; i < 100 && status != 200; ++i) {
     status = Get(*c, "/api/x").status;

@@ -43,6 +43,11 @@ class Notifier {
   bool enabled() const { return enabled_; }
   // Watchdog interval in microseconds, 0 when systemd asked for none.
   int64_t watchdog_usec() const { return watchdog_usec_; }
+  // How recent every shard's heartbeat must be for a ping; 0 without a
+  // watchdog.
+  int64_t stale_after_ms() const {
+    return watchdog_usec_ > 0 ? stale_after_ms_ : 0;
+  }
 
   // READY=1 with STATUS=`status`: after every shard listens, and after a
   // reload (whatever its outcome).

@@ -35,6 +35,9 @@ struct ShardOptions {
   // before being closed, so a burst does not churn connections (HAProxy's
   // pool-purge-delay idea); `keepalive` stays the long-term number.
   uint32_t upstream_surplus_ms = 1000;
+  // Longest sleep of an idle loop: bounds how stale its heartbeat gets
+  // (the systemd watchdog reads heartbeats).
+  int64_t max_wait_ms = 500;
   unsigned sq_entries = 2048;
   unsigned cq_entries = 32768;
   int listen_backlog = 4096;

@@ -61,9 +61,11 @@ class ShardSet {
   }
 
   // Hands `snapshot` to every shard; each switches between requests, and
-  // requests in flight finish under the one they started with. Listener
-  // changes take a restart.
-  void Publish(SnapshotPtr snapshot);
+  // requests in flight finish under the one they started with. Listen
+  // addresses that stay keep their sockets (and connections); new ones are
+  // opened here first, and if one cannot be, nothing is published and the
+  // error names the address. Removed ones close.
+  absl::Status Publish(SnapshotPtr snapshot);
   // Every shard stops accepting, closes idle connections, answers what is
   // in flight (503 + close for new requests on kept-alive connections) and
   // ends when its connections are gone or its drain_timeout passed.
@@ -78,7 +80,9 @@ class ShardSet {
 
   std::vector<std::unique_ptr<Mailbox>> mailboxes_;
   std::vector<std::thread> threads_;
-  std::vector<SocketAddress> addresses_;
+  std::vector<SocketAddress> configured_;  // as written (port may be 0)
+  std::vector<SocketAddress> addresses_;   // bound, parallel to configured_
+  int listen_backlog_ = 0;
   std::shared_ptr<struct ShardSetState> state_;
 };
 
