@@ -1,0 +1,1 @@
+"""perf/load driver modules (see perf/load/README.md)."""
