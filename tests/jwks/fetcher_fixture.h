@@ -18,10 +18,21 @@
 #include "gtest/gtest.h"
 #include "jwks/text.h"
 #include "jwtgate/jwks/jwks_fetcher.h"
-#include "test_https_server.h"
-#include "test_pki.h"
+#include "tests/testing/test_https_server.h"
+#include "tests/testing/test_pki.h"
 
 namespace jwtgate::jwks::testing {
+
+// The shared IdP pieces (tests/testing), under the names these tests use.
+using ::jwtgate::testing::JwkJson;
+using ::jwtgate::testing::JwksJson;
+using ::jwtgate::testing::NewEcKey;
+using ::jwtgate::testing::NewEd25519Key;
+using ::jwtgate::testing::NewRsaKey;
+using ::jwtgate::testing::PkeyPtr;
+using ::jwtgate::testing::Sign;
+using ::jwtgate::testing::TestHttpsServer;
+using ::jwtgate::testing::TestPki;
 
 // Signing keys, made once: one RSA (the Auth0 case) and Ed25519 ones.
 struct Keys {

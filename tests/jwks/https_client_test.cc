@@ -9,14 +9,14 @@
 
 #include "gtest/gtest.h"
 #include "jwks/text.h"
-#include "test_https_server.h"
-#include "test_pki.h"
+#include "tests/testing/test_https_server.h"
+#include "tests/testing/test_pki.h"
 
 namespace jwtgate::jwks {
 namespace {
 
-using testing::TestHttpsServer;
-using testing::TestPki;
+using ::jwtgate::testing::TestHttpsServer;
+using ::jwtgate::testing::TestPki;
 using Framing = TestHttpsServer::Framing;
 
 std::unique_ptr<HttpsClient> Client(HttpsClientOptions options = {}) {

@@ -1,15 +1,15 @@
-// File: tests/jwks/test_https_server.h
+// File: tests/testing/test_https_server.h
 //
 // A small HTTPS server on 127.0.0.1 (ephemeral port) run by a test thread:
-// plays an IdP for the jwks tests. Replies are set per path and may be
-// changed while it runs; it counts and timestamps the requests per path so
-// tests can assert how often the fetcher came. One connection at a time,
+// plays an IdP for the jwks and integration tests. Replies are set per path and
+// may be changed while it runs; it counts and timestamps the requests per path
+// so tests can assert how often the fetcher came. One connection at a time,
 // `Connection: close` — enough for a single fetcher thread.
 //
 // Thread rule: all public methods are thread-safe. Header-only (see
 // test_pki.h).
-#ifndef JWTGATE_TESTS_JWKS_TEST_HTTPS_SERVER_H_
-#define JWTGATE_TESTS_JWKS_TEST_HTTPS_SERVER_H_
+#ifndef JWTGATE_TESTS_TESTING_TEST_HTTPS_SERVER_H_
+#define JWTGATE_TESTS_TESTING_TEST_HTTPS_SERVER_H_
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -31,9 +31,9 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "jwtgate/common/unique_fd.h"
-#include "test_pki.h"
+#include "tests/testing/test_pki.h"
 
-namespace jwtgate::jwks::testing {
+namespace jwtgate::testing {
 
 class TestHttpsServer {
  public:
@@ -77,8 +77,12 @@ class TestHttpsServer {
   }
 
   uint16_t port() const { return port_; }
-  std::string Origin() const { return Cat("https://127.0.0.1:", port_); }
-  std::string Url(std::string_view path) const { return Cat(Origin(), path); }
+  std::string Origin() const {
+    return absl::StrCat("https://127.0.0.1:", port_);
+  }
+  std::string Url(std::string_view path) const {
+    return absl::StrCat(Origin(), std::string(path));
+  }
 
   void SetReply(const std::string& path, Reply reply) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -205,30 +209,31 @@ class TestHttpsServer {
       return;
     }
     std::string head =
-        Cat("HTTP/1.1 ", reply.status, " X\r\n", reply.extra_headers,
-            "Content-Type: application/json\r\n"
-            "Connection: close\r\n");
+        absl::StrCat("HTTP/1.1 ", reply.status, " X\r\n", reply.extra_headers,
+                     "Content-Type: application/json\r\n"
+                     "Connection: close\r\n");
     switch (reply.framing) {
       case Framing::kContentLength:
-        Append(&head, "Content-Length: ", reply.body.size(), "\r\n\r\n");
+        absl::StrAppend(&head, "Content-Length: ", reply.body.size(),
+                        "\r\n\r\n");
         WriteAll(ssl.get(), head);
         WriteAll(ssl.get(), reply.body);
         break;
       case Framing::kChunked: {
-        Append(&head, "Transfer-Encoding: chunked\r\n\r\n");
+        absl::StrAppend(&head, "Transfer-Encoding: chunked\r\n\r\n");
         WriteAll(ssl.get(), head);
         std::string_view body = reply.body;
         while (!body.empty()) {
           const std::string_view chunk = body.substr(0, 1000);
-          WriteAll(ssl.get(),
-                   Cat(absl::Hex(chunk.size()), "\r\n", chunk, "\r\n"));
+          WriteAll(ssl.get(), absl::StrCat(absl::Hex(chunk.size()), "\r\n",
+                                           std::string(chunk), "\r\n"));
           body.remove_prefix(chunk.size());
         }
         WriteAll(ssl.get(), "0\r\n\r\n");
         break;
       }
       case Framing::kClose:
-        WriteAll(ssl.get(), Cat(head, "\r\n"));
+        WriteAll(ssl.get(), absl::StrCat(head, "\r\n"));
         WriteAll(ssl.get(), reply.body);
         if (reply.unclean_close) return;  // no close_notify
         break;
@@ -250,6 +255,6 @@ class TestHttpsServer {
   int handshake_failures_ = 0;
 };
 
-}  // namespace jwtgate::jwks::testing
+}  // namespace jwtgate::testing
 
-#endif  // JWTGATE_TESTS_JWKS_TEST_HTTPS_SERVER_H_
+#endif  // JWTGATE_TESTS_TESTING_TEST_HTTPS_SERVER_H_

@@ -1,11 +1,12 @@
-// File: tests/jwks/test_pki.h
+// File: tests/testing/test_pki.h
 //
-// Test-time cryptography for the jwks tests: a CA and server certificates
-// made with OpenSSL APIs (nothing frozen on disk), signing keys exported as
-// JWKs, and signatures to check delivered keys against. Header-only because
-// the test suite builds only *_test.cc files.
-#ifndef JWTGATE_TESTS_JWKS_TEST_PKI_H_
-#define JWTGATE_TESTS_JWKS_TEST_PKI_H_
+// Test-time cryptography for the remote-key tests (tests/jwks, and the
+// integration suite's local IdP): a CA and server certificates made with
+// OpenSSL APIs (nothing frozen on disk), signing keys exported as JWKs, and
+// signatures to check delivered keys against. Header-only because the
+// suites build only *_test.cc files.
+#ifndef JWTGATE_TESTS_TESTING_TEST_PKI_H_
+#define JWTGATE_TESTS_TESTING_TEST_PKI_H_
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -14,6 +15,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
@@ -28,7 +30,7 @@
 #include "gtest/gtest.h"
 #include "jwtgate/common/base64url.h"
 
-namespace jwtgate::jwks::testing {
+namespace jwtgate::testing {
 
 template <auto Fn>
 struct Free {
@@ -110,8 +112,9 @@ inline std::string CertPem(X509* cert) {
 // Writes `text` to a fresh file under the test temp dir; returns its path.
 inline std::string WriteTempFile(std::string_view stem, std::string_view text) {
   static std::atomic<int> counter{0};
-  const std::string path = Cat(::testing::TempDir(), "jwks_", stem, "_",
-                               ::getpid(), "_", counter.fetch_add(1), ".pem");
+  const std::string path =
+      absl::StrCat(::testing::TempDir(), "jwks_", std::string(stem), "_",
+                   ::getpid(), "_", counter.fetch_add(1), ".pem");
   std::ofstream(path, std::ios::binary) << text;
   return path;
 }
@@ -132,26 +135,27 @@ inline std::string BnParam(EVP_PKEY* pkey, const char* param, int pad) {
 // The public JWK of `pkey` (RSA, EC P-256 or Ed25519) as JSON text.
 inline std::string JwkJson(EVP_PKEY* pkey, std::string_view kid) {
   if (EVP_PKEY_is_a(pkey, "RSA")) {
-    return Cat(R"({"kty":"RSA","use":"sig","alg":"RS256","kid":")", kid,
-               R"(","n":")", BnParam(pkey, OSSL_PKEY_PARAM_RSA_N, 0),
-               R"(","e":")", BnParam(pkey, OSSL_PKEY_PARAM_RSA_E, 0), R"("})");
+    return absl::StrCat(R"({"kty":"RSA","use":"sig","alg":"RS256","kid":")",
+                        std::string(kid), R"(","n":")",
+                        BnParam(pkey, OSSL_PKEY_PARAM_RSA_N, 0), R"(","e":")",
+                        BnParam(pkey, OSSL_PKEY_PARAM_RSA_E, 0), R"("})");
   }
   if (EVP_PKEY_is_a(pkey, "EC")) {
-    return Cat(R"({"kty":"EC","crv":"P-256","alg":"ES256","kid":")", kid,
-               R"(","x":")", BnParam(pkey, OSSL_PKEY_PARAM_EC_PUB_X, 32),
-               R"(","y":")", BnParam(pkey, OSSL_PKEY_PARAM_EC_PUB_Y, 32),
-               R"("})");
+    return absl::StrCat(
+        R"({"kty":"EC","crv":"P-256","alg":"ES256","kid":")", std::string(kid),
+        R"(","x":")", BnParam(pkey, OSSL_PKEY_PARAM_EC_PUB_X, 32), R"(","y":")",
+        BnParam(pkey, OSSL_PKEY_PARAM_EC_PUB_Y, 32), R"("})");
   }
   unsigned char raw[32];
   size_t len = sizeof(raw);
   EVP_PKEY_get_raw_public_key(pkey, raw, &len);
-  return Cat(R"({"kty":"OKP","crv":"Ed25519","alg":"EdDSA","kid":")", kid,
-             R"(","x":")", B64(raw, len), R"("})");
+  return absl::StrCat(R"({"kty":"OKP","crv":"Ed25519","alg":"EdDSA","kid":")",
+                      std::string(kid), R"(","x":")", B64(raw, len), R"("})");
 }
 
 // {"keys":[...]} from JWK texts.
 inline std::string JwksJson(const std::vector<std::string>& jwks) {
-  return Cat(R"({"keys":[)", absl::StrJoin(jwks, ","), "]}");
+  return absl::StrCat(R"({"keys":[)", absl::StrJoin(jwks, ","), "]}");
 }
 
 // Signs `input` with `pkey`: RS256 for RSA, EdDSA for Ed25519.
@@ -199,6 +203,6 @@ struct TestPki {
   }
 };
 
-}  // namespace jwtgate::jwks::testing
+}  // namespace jwtgate::testing
 
-#endif  // JWTGATE_TESTS_JWKS_TEST_PKI_H_
+#endif  // JWTGATE_TESTS_TESTING_TEST_PKI_H_
