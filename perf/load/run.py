@@ -4,12 +4,15 @@
     perf/load/run.sh                  full run: ROUNDS=3, DURATION=10
     QUICK=1 perf/load/run.sh          smoke run: 1 round of 3 s, 1,000 idle
                                       connections, output in a temp dir
+    perf/load/run.sh --report DIR/results.json
+                                      RESULTS.md and results.png again from
+                                      the numbers of an earlier run
 
 Environment: ROUNDS, DURATION (seconds per wrk run), CONNECTIONS (64),
 WORKLOADS (a1,a2,b,c,e,d), TARGETS (jwtgate,jwtgate-2,haproxy-jwt,
 haproxy,nginx,direct), IDLE_CONNS (10000), POOL (1000 tokens),
 UPSTREAM (nginx | test), JWTGATE_BIN (build/jwtgate), UPSTREAM_BIN
-(build/tests/jwtgate_test_upstream), PORT_BASE (19000), OUT (output dir;
+(build/tests/jwtgate_test_upstream), PORT_BASE (28100), OUT (output dir;
 default perf/load, or a temp dir with QUICK=1), KEEP_TMP=1 keeps the
 generated configs and logs.
 """
@@ -26,6 +29,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 
 from loadtest import bench, checks, configs, procs, report, tokens, wrk  # noqa: E402
 
@@ -61,7 +65,7 @@ def settings():
             "JWTGATE_BIN", os.path.join(ROOT, "build/jwtgate"))),
         "upstream_bin": os.path.abspath(os.environ.get(
             "UPSTREAM_BIN", os.path.join(ROOT, "build/tests/jwtgate_test_upstream"))),
-        "port_base": int(os.environ.get("PORT_BASE", "19000")),
+        "port_base": int(os.environ.get("PORT_BASE", "28100")),
         "targets": os.environ.get("TARGETS", ",".join(ALL_TARGETS)).split(","),
         "warmup": 1,
     }
@@ -138,7 +142,19 @@ def versions(s):
             "wrk": first_line(["wrk", "-v"])}
 
 
+def rewrite_report(path):
+    """--report FILE: RESULTS.md and the plot again from a results.json."""
+    with open(path, encoding="utf-8") as f:
+        data = json.load(f)
+    out = os.path.dirname(os.path.abspath(path))
+    md = report.write(data, out, os.path.join(HERE, "plot.gp"), wrk.command_line)
+    print(f"load: wrote {md}", flush=True)
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--report":
+        rewrite_report(sys.argv[2])
+        return
     s = settings()
     need_tools(s)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
