@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_format.h"
@@ -33,6 +34,8 @@ struct Totals {
   std::array<uint64_t, kConnectionSideCount> connections{};
   uint64_t cache_hits = 0;
   uint64_t cache_misses = 0;
+  uint64_t body_bytes = 0;
+  uint64_t body_copied = 0;
 };
 
 void Header(std::string* out, std::string_view name, std::string_view type,
@@ -135,6 +138,8 @@ std::string MetricsRegistry::RenderPrometheus() const {
     }
     t.cache_hits += s.cache_hits_.Get();
     t.cache_misses += s.cache_misses_.Get();
+    t.body_copied += s.body_copied_.Get();
+    t.body_bytes += s.body_copied_.Get() + s.body_spliced_.Get();
   }
 
   std::string out;
@@ -217,6 +222,14 @@ std::string MetricsRegistry::RenderPrometheus() const {
          "Tokens not in the cache (fully verified).");
   Sample(&out, "jwtgate_token_cache_misses_total", "", t.cache_misses);
 
+  Header(&out, "jwtgate_body_bytes_total", "counter",
+         "Request and response body bytes forwarded (both directions).");
+  Sample(&out, "jwtgate_body_bytes_total", "", t.body_bytes);
+  Header(&out, "jwtgate_body_copied_bytes_total", "counter",
+         "Forwarded body bytes that passed through user-space buffers (the "
+         "rest was spliced).");
+  Sample(&out, "jwtgate_body_copied_bytes_total", "", t.body_copied);
+
   Header(&out, "jwtgate_config_reloads_total", "counter",
          "SIGHUP reloads, by result (ok or error).");
   Sample(&out, "jwtgate_config_reloads_total", Label("result", "ok"),
@@ -235,7 +248,19 @@ std::string MetricsRegistry::RenderPrometheus() const {
   Sample(&out, "jwtgate_draining", "", draining() ? 1 : 0);
   Header(&out, "jwtgate_shards", "gauge", "Shards (event loops) running.");
   Sample(&out, "jwtgate_shards", "", shards_.size());
+
+  SeriesRenderer extra;
+  {
+    absl::MutexLock lock(&extra_mu_);
+    extra = extra_;
+  }
+  if (extra) out.append(extra());
   return out;
+}
+
+void MetricsRegistry::SetExtraSeries(SeriesRenderer render) {
+  absl::MutexLock lock(&extra_mu_);
+  extra_ = std::move(render);
 }
 
 }  // namespace jwtgate::ops

@@ -246,4 +246,9 @@ void ShardMetrics::OnTokenCache(bool hit) {
   (hit ? cache_hits_ : cache_misses_).Add(1);
 }
 
+void ShardMetrics::OnBodyBytes(uint64_t copied, uint64_t spliced) {
+  if (copied > 0) body_copied_.Add(copied);
+  if (spliced > 0) body_spliced_.Add(spliced);
+}
+
 }  // namespace jwtgate::ops

@@ -45,6 +45,9 @@ struct Connection {
   bool recv_paused = false;  // reading stopped (backpressure)
   bool starved = false;      // recv ended with ENOBUFS; re-armed later
   bool peer_eof = false;     // the client shut down its sending side
+  bool splice_src = false;   // a body is spliced from it: no recv
+  bool poll_in = false;      // splice readiness polls in the ring
+  bool poll_out = false;
   uint8_t peer_ip_len = 0;
   char peer_ip[46] = {};   // client address for X-Forwarded-For
   Exchange* ex = nullptr;  // from the shard's pool while not idle

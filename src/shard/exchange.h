@@ -19,12 +19,21 @@
 #include "jwtgate/http/head_writer.h"
 #include "jwtgate/http/request_parser.h"
 #include "jwtgate/http/response_parser.h"
+#include "jwtgate/io/pipe_pool.h"
 #include "jwtgate/jwt/auth_result.h"
 #include "shard/send_queue.h"
 
 namespace jwtgate {
 
 struct SnapshotState;
+
+// One body direction moving by splice (shard_splice.cc): the pipe is held
+// from the switch to splicing until the body or the exchange ends.
+struct SpliceStream {
+  std::unique_ptr<io::Pipe> pipe;
+  uint32_t in_pipe = 0;  // bytes in the pipe not yet written out
+  bool active() const { return pipe != nullptr; }
+};
 
 struct Exchange {
   Exchange(uint32_t arena_bytes, uint32_t max_head_bytes,
@@ -59,6 +68,8 @@ struct Exchange {
   http::ResponseParser response;
 
   SendQueue to_client;
+  SpliceStream req_splice;   // client -> upstream body
+  SpliceStream resp_splice;  // upstream -> client body
   // Rewritten request head plus the body prefix that came with it; kept
   // until the response starts so a failed reused connection can be retried.
   std::string upstream_request;

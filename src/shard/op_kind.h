@@ -19,6 +19,12 @@ enum class OpKind : uint8_t {
   kUpstreamConnect = 5,
   kUpstreamRecv = 6,  // multishot recv on an upstream socket
   kUpstreamSend = 7,
+  // Single-shot readiness polls of a splice (shard_splice.cc): readable
+  // source, writable destination.
+  kClientPollIn = 8,
+  kClientPollOut = 9,
+  kUpstreamPollIn = 10,
+  kUpstreamPollOut = 11,
 };
 
 // Timer classes of a shard's TimerLists.

@@ -59,6 +59,8 @@ absl::Status Shard::Init() {
                              options_.recv_buffer_size));
   const GatewaySettings& g = config_.snapshot->gateway();
   const uint32_t arena = g.max_header_bytes + 4 * options_.recv_buffer_size;
+  pipes_ =
+      std::make_unique<io::PipePool>(options_.max_pipes, options_.pipe_bytes);
   exchanges_ = std::make_unique<ExchangePool>(arena, g.max_header_bytes,
                                               options_.max_response_head_bytes,
                                               options_.max_headers);
@@ -177,6 +179,21 @@ void Shard::Dispatch(const io_uring_cqe& cqe) {
       }
       return;
     }
+    case OpKind::kClientPollIn:
+    case OpKind::kClientPollOut: {
+      Connection* c = slot < clients_.size() ? &clients_[slot] : nullptr;
+      if (c != nullptr && c->gen == gen &&
+          c->state != Connection::State::kFree) {
+        OnClientPoll(*c, kind == OpKind::kClientPollOut);
+      }
+      return;
+    }
+    case OpKind::kUpstreamPollIn:
+    case OpKind::kUpstreamPollOut:
+      if (UpstreamConn* up = FindUpstream(slot, gen)) {
+        OnUpstreamPoll(*up, kind == OpKind::kUpstreamPollOut);
+      }
+      return;
     case OpKind::kUpstreamConnect:
     case OpKind::kUpstreamRecv:
     case OpKind::kUpstreamSend: {

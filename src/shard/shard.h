@@ -6,11 +6,12 @@
 // connection slabs, exchanges, pools, token verifier and cache, timers,
 // counters); other threads reach it only through its Mailbox.
 //
-// Handlers are split by concern: shard.cc (loop, accept, mailbox, timers,
+// Handlers are split by concern: shard.cc (loop, mailbox, timers,
 // snapshots, drain), shard_listen.cc (accept, listeners), shard_client.cc
 // (client connection state machine), shard_auth.cc (route, token, forwarded
 // head), shard_upstream.cc (upstream connections and pools), shard_relay.cc
-// (bodies and responses).
+// (bodies and responses on the copy path), shard_splice.cc (zero-copy
+// bodies), shard_tunnel.cc (WebSocket tunnels).
 //
 // Created and run on its own thread; not thread-safe.
 #ifndef JWTGATE_SHARD_SHARD_H_
@@ -29,6 +30,7 @@
 #include "jwtgate/common/clock.h"
 #include "jwtgate/http/answer.h"
 #include "jwtgate/io/buffer_ring.h"
+#include "jwtgate/io/pipe_pool.h"
 #include "jwtgate/io/ring.h"
 #include "jwtgate/io/timer_lists.h"
 #include "jwtgate/jwt/verifier.h"
@@ -165,6 +167,26 @@ class Shard {
   void OnResponseComplete(Connection& c, UpstreamConn& up);
   void FailRequestBody(Connection& c, int status);
 
+  // ---- zero-copy bodies (shard_splice.cc)
+  enum class SpliceDir : uint8_t { kRequest, kResponse };
+  // Switch the rest of a large Content-Length body to splicing; false when
+  // it stays on the copy path (small, chunked, no pipe free, ...).
+  bool MaybeStartRequestSplice(Connection& c, UpstreamConn& up);
+  bool MaybeStartResponseSplice(Connection& c, UpstreamConn& up);
+  // Moves bytes while both sides allow; arms a poll where one blocks.
+  void PumpSplice(Connection& c, UpstreamConn& up, SpliceDir dir);
+  void PumpSpliceOf(Connection& c, SpliceDir dir);
+  void OnSpliced(Connection& c, UpstreamConn& up, SpliceDir dir, uint64_t n);
+  void ArmSplicePoll(Connection& c, UpstreamConn& up, OpKind kind);
+  void OnClientPoll(Connection& c, bool out);
+  void OnUpstreamPoll(UpstreamConn& up, bool out);
+  void FinishSplice(Connection& c, UpstreamConn& up, SpliceDir dir);
+  void SpliceFailed(Connection& c, UpstreamConn& up, SpliceDir dir,
+                    bool reading, int error);
+  // Gives the pipe back (closed if it may hold bytes) and cancels polls.
+  void EndSplice(Connection& c, SpliceDir dir);
+  void ReleaseSplices(Connection& c);
+
   // ---- WebSocket tunnels after a 101 (shard_tunnel.cc)
   void StartTunnel(Connection& c, UpstreamConn& up);
   void TunnelClientData(Connection& c, uint16_t bid, const char* data,
@@ -219,6 +241,7 @@ class Shard {
 
   io::TimerLists timers_;
   std::unique_ptr<ExchangePool> exchanges_;
+  std::unique_ptr<io::PipePool> pipes_;
   std::unique_ptr<jwt::Verifier> verifier_;
   uint32_t verifier_cache_entries_ = 0;
   DechunkSink dechunk_sink_;

@@ -32,6 +32,7 @@ Connection* Shard::AllocClient() {
   c->state = State::kIdle;
   c->inflight = 0;
   c->recv_armed = c->recv_paused = c->starved = c->peer_eof = false;
+  c->splice_src = c->poll_in = c->poll_out = false;
   c->peer_ip_len = 0;
   c->ex = nullptr;
   c->peer = SocketAddress{};
@@ -47,11 +48,15 @@ Connection* Shard::AllocClient() {
 
 void Shard::ArmClientRecv(Connection& c) {
   if (c.recv_armed || c.recv_paused || c.peer_eof || c.starved ||
-      c.state == State::kClosing || c.state == State::kFree) {
+      c.splice_src || c.state == State::kClosing || c.state == State::kFree) {
     return;
   }
   io_uring_sqe* sqe = ring_->GetSqe();
-  io_uring_prep_recv_multishot(sqe, c.fd, nullptr, 0, 0);
+  if (options_.multishot_recv) {
+    io_uring_prep_recv_multishot(sqe, c.fd, nullptr, 0, 0);
+  } else {
+    io_uring_prep_recv(sqe, c.fd, nullptr, 0, 0);
+  }
   sqe->flags |= IOSQE_BUFFER_SELECT;
   sqe->buf_group = buffers_->group_id();
   io_uring_sqe_set_data64(sqe, Cookie(OpKind::kClientRecv, c.slot, c.gen));
@@ -82,7 +87,10 @@ void Shard::OnClientRecv(Connection& c, const io_uring_cqe& cqe) {
     MaybeFreeClient(c);
     return;
   }
-  if (!c.recv_armed) ArmClientRecv(c);
+  if (!c.recv_armed) {
+    ArmClientRecv(c);
+    if (c.splice_src) PumpSpliceOf(c, SpliceDir::kRequest);  // recv ended
+  }
 }
 
 void Shard::OnClientData(Connection& c, uint16_t bid, const char* data,
@@ -200,6 +208,7 @@ void Shard::ParseHead(Connection& c) {
   ex.parse_pos += static_cast<uint32_t>(used);
   switch (r) {
     case http::RequestParser::Result::kNeedMore:
+      if (c.peer_eof) CloseClient(c);  // this head can never complete
       return;
     case http::RequestParser::Result::kHeadComplete:
       OnHeadComplete(c);
@@ -295,25 +304,32 @@ void Shard::OnClientSend(Connection& c, const io_uring_cqe& cqe) {
     FlushClient(c);
     return;
   }
+  if (ex->resp_splice.active()) {
+    PumpSpliceOf(c, SpliceDir::kResponse);
+    return;
+  }
   if (ex->response_phase == Exchange::ResponsePhase::kDone) FinishExchange(c);
 }
 
 void Shard::FinishExchange(Connection& c) {
   Exchange& ex = *c.ex;
+  ReleaseSplices(c);
   RecordRequest(c);
   timers_.Disarm(&c.timer);
-  if (c.peer_eof) {
-    CloseClient(c);
-    return;
-  }
   if (ex.close_after) {
-    LingerClient(c);
+    c.peer_eof ? CloseClient(c) : LingerClient(c);
     return;
   }
-  if (ex.parse_pos < ex.in_end) {  // a pipelined request is waiting
+  // A pipelined request is waiting: answer it, even after the client's FIN
+  // (a client may send its requests and half-close).
+  if (ex.parse_pos < ex.in_end) {
     StartRequest(c);
     UpdateClientReading(c);
     ParseHead(c);
+    return;
+  }
+  if (c.peer_eof) {
+    CloseClient(c);
     return;
   }
   if (draining_) {
@@ -379,12 +395,11 @@ void Shard::OnClientEof(Connection& c) {
       }
       if (c.ex->request_phase != Exchange::RequestPhase::kDone) {
         CloseClient(c);  // gone mid-request: abandon the exchange
-      } else {
-        c.ex->close_after = true;  // half-close: answer, then close
       }
+      // Half-close: this and any pipelined request are answered, then the
+      // connection closes (FinishExchange).
       return;
     case State::kAnswering:
-      c.ex->close_after = true;
       return;
     default:
       CloseClient(c);
@@ -414,6 +429,7 @@ void Shard::LingerClient(Connection& c) {
 void Shard::CloseClient(Connection& c) {
   if (c.state == State::kFree || c.state == State::kClosing) return;
   if (Exchange* ex = c.ex) {
+    ReleaseSplices(c);
     if (ex->has_upstream) {
       ex->has_upstream = false;
       if (UpstreamConn* up =

@@ -36,7 +36,12 @@ void Shard::ForwardRequestBody(Connection& c, uint16_t bid, const char* data,
     return;
   }
   if (r == http::RequestParser::Result::kMessageComplete) {
+    // The whole body came the copy way before a splice could start.
+    EndSplice(c, SpliceDir::kRequest);
     ex.request_phase = Exchange::RequestPhase::kDone;
+  }
+  if (used > 0 && config_.metrics != nullptr) {
+    config_.metrics->OnBodyBytes(used, 0);
   }
   if (used == 0 || up == nullptr) {
     Recycle(bid);  // nothing for the upstream (or it already answered)
@@ -173,11 +178,16 @@ void Shard::RelayResponseHead(Connection& c, UpstreamConn& up) {
       return;
     }
     ex.response_started = true;
+    if (body > 0 && config_.metrics != nullptr) {
+      config_.metrics->OnBodyBytes(body, 0);
+    }
     FlushClient(c);
     if (rb == RespResult::kError) {
       CloseClient(c);
     } else if (rb == RespResult::kMessageComplete) {
       OnResponseComplete(c, up);
+    } else {
+      MaybeStartResponseSplice(c, up);
     }
     return;
   }
@@ -217,6 +227,9 @@ void Shard::RelayResponseBody(Connection& c, UpstreamConn& up, uint16_t bid,
     }
   }
   if (r == RespResult::kMessageComplete && used < n) ex.upstream_dirty = true;
+  if (used > 0 && config_.metrics != nullptr) {
+    config_.metrics->OnBodyBytes(used, 0);
+  }
   FlushClient(c);
   if (r == RespResult::kError) {
     CloseClient(c);
@@ -250,6 +263,10 @@ void Shard::OnUpstreamEof(Connection& c, UpstreamConn& up) {
 
 void Shard::OnResponseComplete(Connection& c, UpstreamConn& up) {
   Exchange& ex = *c.ex;
+  // A response that ended on the copy path needs no splice; a request body
+  // still being spliced is abandoned (the upstream answered early and is
+  // not reused, the client is closed after the answer).
+  ReleaseSplices(c);
   ex.response_phase = Exchange::ResponsePhase::kDone;
   const bool reusable =
       ex.response.keep_alive() && !ex.upstream_dirty && !up.eof &&

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <future>
 #include <mutex>
 
@@ -45,6 +46,19 @@ std::vector<int> AllowedCpus() {
   return cpus;
 }
 
+// Benchmark knobs (perf/load compares the paths): JWTGATE_SPLICE_THRESHOLD
+// (bytes, 0 = never splice) and JWTGATE_MULTISHOT_RECV (0/1). Not part of
+// the configuration; unset means the measured defaults.
+ShardOptions WithEnvironment(ShardOptions o) {
+  if (const char* v = std::getenv("JWTGATE_SPLICE_THRESHOLD")) {
+    o.splice_threshold = std::strtoull(v, nullptr, 10);
+  }
+  if (const char* v = std::getenv("JWTGATE_MULTISHOT_RECV")) {
+    o.multishot_recv = v[0] == '1';
+  }
+  return o;
+}
+
 struct Started {
   absl::Status status;
   std::vector<SocketAddress> bound;
@@ -75,7 +89,7 @@ absl::StatusOr<std::unique_ptr<ShardSet>> ShardSet::Start(
   for (int i = 0; i < count; ++i) {
     Shard::Config config;
     config.index = i;
-    config.options = options.shard;
+    config.options = WithEnvironment(options.shard);
     config.snapshot = snapshot;
     config.listen = listen;
     config.mailbox = set->mailboxes_[i].get();

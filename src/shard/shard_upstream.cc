@@ -71,6 +71,13 @@ void Shard::BindUpstream(Connection& c, bool fresh) {
     timers_.Arm(&up->timer, kTimerUpstreamResponse, now_ms_);
     FlushUpstream(*up);
   }
+  if (!fresh) {
+    // The body prefix that came with the head went the copy way.
+    if (config_.metrics != nullptr) {
+      config_.metrics->OnBodyBytes(ex.request.body_bytes(), 0);
+    }
+    MaybeStartRequestSplice(c, *up);
+  }
 }
 
 UpstreamConn* Shard::AcquireIdle(UpstreamPool& pool) {
@@ -118,6 +125,7 @@ UpstreamConn* Shard::ConnectUpstream(UpstreamPool& pool) {
   up->server = server;
   up->timer = io::TimerNode{};
   up->timer.cookie = Cookie(OpKind::kUpstreamRecv, up->slot, up->gen);
+  up->splice_src = up->poll_in = up->poll_out = false;
   ++upstream_count_;
   if (config_.metrics != nullptr) {
     config_.metrics->SetConnections(ops::ConnectionSide::kUpstream,
@@ -155,11 +163,16 @@ void Shard::OnUpstreamConnect(UpstreamConn& up, const io_uring_cqe& cqe) {
 
 void Shard::ArmUpstreamRecv(UpstreamConn& up) {
   if (up.recv_armed || up.recv_paused || up.eof || up.starved ||
+      up.splice_src ||
       (up.state != UState::kActive && up.state != UState::kIdle)) {
     return;
   }
   io_uring_sqe* sqe = ring_->GetSqe();
-  io_uring_prep_recv_multishot(sqe, up.fd, nullptr, 0, 0);
+  if (options_.multishot_recv) {
+    io_uring_prep_recv_multishot(sqe, up.fd, nullptr, 0, 0);
+  } else {
+    io_uring_prep_recv(sqe, up.fd, nullptr, 0, 0);
+  }
   sqe->flags |= IOSQE_BUFFER_SELECT;
   sqe->buf_group = buffers_->group_id();
   io_uring_sqe_set_data64(sqe, Cookie(OpKind::kUpstreamRecv, up.slot, up.gen));
@@ -218,7 +231,14 @@ void Shard::OnUpstreamRecv(UpstreamConn& up, const io_uring_cqe& cqe) {
     MaybeFreeUpstream(up);
     return;
   }
-  if (!up.recv_armed) ArmUpstreamRecv(up);
+  if (!up.recv_armed) {
+    ArmUpstreamRecv(up);
+    if (up.splice_src) {  // the recv ended: the splice may read now
+      if (Connection* owner = OwnerOf(up)) {
+        PumpSplice(*owner, up, SpliceDir::kResponse);
+      }
+    }
+  }
 }
 
 void Shard::FlushUpstream(UpstreamConn& up) {
@@ -250,6 +270,10 @@ void Shard::OnUpstreamSend(UpstreamConn& up, const io_uring_cqe& cqe) {
   timers_.Arm(&up.timer, kTimerUpstreamResponse, now_ms_);
   UpdateClientReading(*c);
   FlushUpstream(up);
+  if (c->ex->req_splice.active()) {
+    PumpSplice(*c, up, SpliceDir::kRequest);  // may close the client
+    return;
+  }
   if (c->ex->shutdown_upstream) MaybeShutdownUpstream(*c, up);
 }
 
@@ -306,6 +330,7 @@ void Shard::UpstreamFailed(Connection& c, UpstreamConn& up,
       return;
     }
   }
+  ReleaseSplices(c);
   if (ex.response_started) {
     CloseClient(c);  // part of a response is out: only closing tells
     return;

@@ -34,6 +34,9 @@ struct UpstreamConn {
   bool recv_paused = false;  // backpressure from the client side
   bool starved = false;      // recv ended with ENOBUFS; waiting for buffers
   bool eof = false;
+  bool splice_src = false;  // a response body is spliced from it: no recv
+  bool poll_in = false;     // splice readiness polls in the ring
+  bool poll_out = false;
   uint32_t requests = 0;  // exchanges completed on this connection
   UpstreamPool* pool = nullptr;
   SocketAddress server;

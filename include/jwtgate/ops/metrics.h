@@ -11,6 +11,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -125,6 +126,9 @@ class alignas(64) ShardMetrics {
   void OnAuthRejection(jwt::AuthResult result);
   void SetConnections(ConnectionSide side, int64_t open);
   void OnTokenCache(bool hit);
+  // Body bytes forwarded: `copied` through user-space buffers, `spliced`
+  // socket to pipe to socket.
+  void OnBodyBytes(uint64_t copied, uint64_t spliced);
   // Liveness for the watchdog: the shard's loop turned at `monotonic_ms`
   // (SystemClock::MonotonicMillis()). Call once per loop iteration.
   void Beat(int64_t monotonic_ms) {
@@ -161,6 +165,8 @@ class alignas(64) ShardMetrics {
   std::array<SingleWriterCounter, kConnectionSideCount> connections_;
   SingleWriterCounter cache_hits_;
   SingleWriterCounter cache_misses_;
+  SingleWriterCounter body_copied_;
+  SingleWriterCounter body_spliced_;
 
   // Guards the by-name lists (appended on the shard at OnSnapshot, iterated
   // by scrapers). Elements are never removed, so hot-path pointers stay
@@ -202,6 +208,13 @@ class MetricsRegistry {
   // Oldest Beat() over all shards (0 if some shard never beat).
   int64_t OldestHeartbeatMs() const;
 
+  // Control thread: series rendered by another module (the JWKS fetcher's
+  // jwtgate_jwks_*), appended to every scrape as whole metric families in
+  // Prometheus text. Replaces the previous one; an empty function: none.
+  // A scrape in progress keeps the function it copied.
+  using SeriesRenderer = std::function<std::string()>;
+  void SetExtraSeries(SeriesRenderer render);
+
   // The Prometheus text exposition (format 0.0.4) of every series, summed
   // over shards.
   std::string RenderPrometheus() const;
@@ -212,6 +225,8 @@ class MetricsRegistry {
   std::atomic<uint64_t> reloads_error_{0};
   std::atomic<const AccessLog*> access_log_{nullptr};
   std::atomic<bool> draining_{false};
+  mutable absl::Mutex extra_mu_;  // control thread and scrapers only
+  SeriesRenderer extra_ ABSL_GUARDED_BY(extra_mu_);
 };
 
 // Escapes a Prometheus label value (backslash, double quote, newline).

@@ -38,6 +38,19 @@ struct ShardOptions {
   // Longest sleep of an idle loop: bounds how stale its heartbeat gets
   // (the systemd watchdog reads heartbeats).
   int64_t max_wait_ms = 500;
+  // Multishot receives stay armed across completions; single-shot ones
+  // are re-armed after each. Single-shot takes at most one buffer before
+  // a head is parsed, so a large body behind it can still be spliced
+  // rather than landing in buffers first (measured in perf/load).
+  bool multishot_recv = false;
+  // A body with at least this many bytes still to come (Content-Length)
+  // moves by splice instead of through user-space buffers; 0 turns
+  // splicing off. Measured in perf/ (see the README's performance notes).
+  uint64_t splice_threshold = 64 * 1024;
+  // Splice pipes per shard (more concurrent large bodies copy) and the
+  // size each pipe asks for (F_SETPIPE_SZ).
+  uint32_t max_pipes = 64;
+  uint32_t pipe_bytes = 256 * 1024;
   unsigned sq_entries = 2048;
   unsigned cq_entries = 32768;
   int listen_backlog = 4096;
