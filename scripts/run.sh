@@ -74,17 +74,18 @@ fi
 # --- 3. start both, stop both on exit ---------------------------------------
 UPSTREAM_PID=
 GATEWAY_PID=
+# shellcheck disable=SC2317  # reached through the EXIT trap
 stop() {
   trap - EXIT INT TERM
-  local pid
+  local pid stopped=""
   for pid in $GATEWAY_PID $UPSTREAM_PID; do
     kill -TERM "$pid" 2>/dev/null || true
   done
   for pid in $GATEWAY_PID $UPSTREAM_PID; do
     wait "$pid" 2>/dev/null || true
+    stopped+=" $pid"
   done
-  [[ -n $GATEWAY_PID$UPSTREAM_PID ]] &&
-    say "stopped jwtgate ($GATEWAY_PID) and the test upstream ($UPSTREAM_PID)"
+  if [[ -n $stopped ]]; then say "stopped pid$stopped"; fi
 }
 trap stop EXIT
 trap 'exit 130' INT
