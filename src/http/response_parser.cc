@@ -129,6 +129,9 @@ bool ResponseParser::FinishHead(const char* head_begin, const char* head_end) {
   head_.http_major = llhttp_get_http_major(&parser_);
   head_.http_minor = llhttp_get_http_minor(&parser_);
   if (head_.http_major != 1) return false;
+  // llhttp reads "014" as 14; a status code is three digits, 1xx-9xx
+  // (RFC 9110 §15), and anything else would be relayed as a two-digit one.
+  if (head_.status < 100) return false;
   const uint16_t flags = parser_.flags;
   head_.chunked = (flags & F_CHUNKED) != 0;
   head_.has_content_length = (flags & F_CONTENT_LENGTH) != 0;
@@ -138,6 +141,10 @@ bool ResponseParser::FinishHead(const char* head_begin, const char* head_end) {
     const std::string_view trimmed = TrimOws(raw);
     h.value.off += static_cast<uint32_t>(trimmed.data() - raw.data());
     h.value.len = static_cast<uint32_t>(trimmed.size());
+    // llhttp continues a value over an obs-fold line (CRLF then SP/HTAB),
+    // keeping the line break in it. RFC 9112 §5.2 lets a gateway refuse such
+    // a response (502) rather than relay the fold.
+    if (trimmed.find_first_of("\r\n") != std::string_view::npos) return false;
     if (h.name.len == 0) return false;
     for (char c : h.name.In(base_)) {
       if (!IsTokenChar(c)) return false;

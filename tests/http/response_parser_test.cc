@@ -182,6 +182,40 @@ TEST(ResponseParserTest, GarbageIsAnError) {
             R::kError);
 }
 
+// Fuzz finding response_head-status-below-100: "014" was status 14.
+TEST(ResponseParserTest, StatusBelow100IsAnError) {
+  for (const char* status : {"014", "099", "000"}) {
+    Exchange ex = RunWire(std::string("HTTP/1.1 ") + status +
+                              " X\r\nContent-Length: 0\r\n\r\n",
+                          false, false);
+    EXPECT_EQ(ex.last, R::kError) << status;
+    EXPECT_TRUE(ex.statuses.empty()) << status;
+  }
+  EXPECT_EQ(RunWire("HTTP/1.1 100 Continue\r\n\r\n"
+                    "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+                    false, false)
+                .statuses,
+            std::vector<int>({100, 200}));
+}
+
+// Fuzz finding response_head-obs-fold: a folded value kept its CRLF SP and
+// would have reached the client as a second header line.
+TEST(ResponseParserTest, ObsFoldIsAnError) {
+  for (size_t step : {0, 1, 7}) {
+    for (const char* fold : {"\r\n Injected: yes", "\r\n\tmore"}) {
+      Exchange ex = RunWire(std::string("HTTP/1.1 200 OK\r\nX-A: one") + fold +
+                                "\r\nContent-Length: 0\r\n\r\n",
+                            false, false, step);
+      EXPECT_EQ(ex.last, R::kError) << step;
+    }
+  }
+  // Inner whitespace without a line break stays legal.
+  Exchange ok = RunWire("HTTP/1.1 200 OK\r\nX-A: one \t two\r\n"
+                        "Content-Length: 0\r\n\r\n",
+                        false, false);
+  EXPECT_EQ(ok.last, R::kMessageComplete);
+}
+
 TEST(ResponseParserTest, SwitchingProtocolsCompletesAtTheHead) {
   Exchange ex = RunWire(
       "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
