@@ -39,8 +39,35 @@ absl::StatusOr<std::string> DecodeMember(dom::object jwk, const char* member,
   return out;
 }
 
+// RSA public-key validation without chance in it. OpenSSL's own check
+// (SP 800-56B as its default provider applies it) also refuses a modulus
+// when a random Miller-Rabin base happens to reveal a factor, so one JWKS
+// could load on one fetch and fail on the next (fuzz finding
+// jwks_parse-rsa-random-check). The same rules, decided the same way on
+// every call: n odd, not prime and with no factor below 752; e odd, above
+// 1 and below n; n at most 16384 bits (OpenSSL's RSA limit for any use).
+absl::Status CheckRsaPublic(const BIGNUM* n, const BIGNUM* e,
+                            std::string_view what) {
+  bool ok = BN_num_bits(n) <= 16384 && BN_is_odd(n) && BN_is_odd(e) &&
+            !BN_is_one(e) && BN_cmp(e, n) < 0;
+  for (BN_ULONG d = 3; ok && d < 752; d += 2) ok = BN_mod_word(n, d) != 0;
+  if (ok) {
+    // A prime is no RSA modulus. BN_check_prime never calls a prime
+    // composite and calls a composite prime with probability below 2^-128.
+    std::unique_ptr<BN_CTX, OpenSslDeleter<BN_CTX_free>> ctx(BN_CTX_new());
+    ok = ctx != nullptr && BN_check_prime(n, ctx.get(), nullptr) == 0;
+  }
+  if (!ok) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(Sv(what), ": public key fails validation (RSA modulus or "
+                               "exponent unusable)"));
+  }
+  return absl::OkStatus();
+}
+
+// `check`: run OpenSSL's public-key check (deterministic for EC keys).
 absl::StatusOr<EvpPkeyPtr> FromParams(const char* type, OSSL_PARAM_BLD* bld,
-                                      std::string_view what) {
+                                      bool check, std::string_view what) {
   ParamsPtr params(OSSL_PARAM_BLD_to_param(bld));
   EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
   EVP_PKEY* raw = nullptr;
@@ -52,8 +79,9 @@ absl::StatusOr<EvpPkeyPtr> FromParams(const char* type, OSSL_PARAM_BLD* bld,
         absl::StrCat(Sv(what), ": invalid key (", TakeOpenSslError(), ")"));
   }
   EvpPkeyPtr pkey(raw);
-  EvpPkeyCtxPtr check(EVP_PKEY_CTX_new_from_pkey(nullptr, raw, nullptr));
-  if (check == nullptr || EVP_PKEY_public_check(check.get()) != 1) {
+  if (!check) return pkey;
+  EvpPkeyCtxPtr check_ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, raw, nullptr));
+  if (check_ctx == nullptr || EVP_PKEY_public_check(check_ctx.get()) != 1) {
     return absl::InvalidArgumentError(absl::StrCat(
         Sv(what), ": public key fails validation (", TakeOpenSslError(), ")"));
   }
@@ -77,7 +105,9 @@ absl::StatusOr<EvpPkeyPtr> RsaFromJwk(dom::object jwk, std::string_view what) {
           1) {
     return absl::InternalError(TakeOpenSslError());
   }
-  return FromParams("RSA", bld.get(), what);
+  absl::Status valid = CheckRsaPublic(bn_n.get(), bn_e.get(), what);
+  if (!valid.ok()) return valid;
+  return FromParams("RSA", bld.get(), /*check=*/false, what);
 }
 
 // Returns nullptr (no error) for curves we do not verify with.
@@ -111,7 +141,7 @@ absl::StatusOr<EvpPkeyPtr> EcFromJwk(dom::object jwk, std::string_view crv,
                                        point.data(), point.size()) != 1) {
     return absl::InternalError(TakeOpenSslError());
   }
-  return FromParams("EC", bld.get(), what);
+  return FromParams("EC", bld.get(), /*check=*/true, what);
 }
 
 absl::StatusOr<JwkResult> ParseOne(const std::string& name, dom::element el,
