@@ -2,6 +2,7 @@
 // sets, and answers refetch requests (see the header).
 #include "jwtgate/jwks/jwks_fetcher.h"
 
+#include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -64,19 +65,24 @@ absl::StatusOr<std::unique_ptr<JwksFetcher>> JwksFetcher::Create(
     built.push_back(*std::move(source));
   }
   UniqueFd cancel(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-  if (!cancel.valid()) {
+  UniqueFd wake(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!cancel.valid() || !wake.valid()) {
     return absl::InternalError(Cat("eventfd: ", std::strerror(errno)));
   }
   return std::unique_ptr<JwksFetcher>(
-      new JwksFetcher(std::move(built), std::move(options), std::move(cancel)));
+      new JwksFetcher(std::move(built), std::move(options), std::move(cancel),
+                      std::move(wake)));
 }
 
 JwksFetcher::JwksFetcher(std::vector<std::unique_ptr<RemoteKeySource>> sources,
-                         JwksFetcherOptions options, UniqueFd cancel_fd)
+                         JwksFetcherOptions options, UniqueFd cancel_fd,
+                         UniqueFd wake_fd)
     : options_(std::move(options)),
       sources_(std::move(sources)),
       index_by_name_(IndexByName(sources_)),
-      cancel_fd_(std::move(cancel_fd)) {}
+      cancel_fd_(std::move(cancel_fd)),
+      wake_fd_(std::move(wake_fd)),
+      fetched_once_(sources_.size(), false) {}
 
 JwksFetcher::~JwksFetcher() { Stop(); }
 
@@ -90,58 +96,76 @@ void JwksFetcher::CarryOver(const JwksFetcher& previous) {
 }
 
 void JwksFetcher::Start() {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (thread_.joinable() || stopping_) return;
+  std::lock_guard<std::mutex> lock(thread_mu_);
+  if (thread_.joinable() || stopping_.load()) return;
   const SteadyTime now = std::chrono::steady_clock::now();
   for (const auto& source : sources_) source->schedule().Begin(now);
   thread_ = std::thread([this] { Run(); });
 }
 
 void JwksFetcher::Stop() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
+  std::lock_guard<std::mutex> lock(thread_mu_);
+  stopping_.store(true);
+  // Wakes the thread's poll() and aborts a fetch in progress; the eventfd
+  // stays readable, so a later wait returns at once too.
   const uint64_t one = 1;
   ssize_t unused = ::write(cancel_fd_.get(), &one, sizeof(one));
   (void)unused;
   if (thread_.joinable()) thread_.join();
-  { std::lock_guard<std::mutex> lock(first_mu_); }
+  { std::lock_guard<std::mutex> first_lock(first_mu_); }
   first_cv_.notify_all();
 }
 
 // The loop: pick the source due soonest (a raised refetch flag makes a
-// source due min_refetch after its previous start); fetch it with mu_
-// released, so RequestRefetch never waits for the network; otherwise sleep
-// until the next due time or a wake-up.
+// source due min_refetch after its previous start); fetch it; otherwise
+// sleep until the next due time or a wake-up. Nothing here is shared with
+// RequestRefetch but the flags and the eventfd, so a shard never waits.
 void JwksFetcher::Run() {
-  std::unique_lock<std::mutex> lock(mu_);
-  while (!stopping_) {
+  while (!stopping_.load()) {
     const SteadyTime now = std::chrono::steady_clock::now();
-    RemoteKeySource* due = nullptr;
+    size_t due = sources_.size();
     SteadyTime earliest = SteadyTime::max();
-    for (const auto& source : sources_) {
+    for (size_t i = 0; i < sources_.size(); ++i) {
+      RemoteKeySource& source = *sources_[i];
       const SteadyTime t =
-          source->schedule().NextDue(source->refetch_requested());
-      if (t < earliest) earliest = t, due = source.get();
+          source.schedule().NextDue(source.refetch_requested());
+      if (t < earliest) earliest = t, due = i;
     }
-    if (due != nullptr && earliest <= now) {
-      lock.unlock();
-      FetchAndDeliver(*due);
-      lock.lock();
+    if (due < sources_.size() && earliest <= now) {
+      FetchAndDeliver(due);
       continue;
     }
-    if (earliest == SteadyTime::max()) {
-      cv_.wait(lock);
-    } else {
-      cv_.wait_until(lock, earliest);
-    }
+    Sleep(earliest);
   }
 }
 
-void JwksFetcher::FetchAndDeliver(RemoteKeySource& source) {
+void JwksFetcher::Sleep(SteadyTime due) {
+  int timeout_ms = -1;
+  if (due != SteadyTime::max()) {
+    const auto left = due - std::chrono::steady_clock::now();
+    // Rounded up, so the thread does not wake just before the due time.
+    const int64_t ms =
+        std::chrono::ceil<std::chrono::milliseconds>(left).count();
+    timeout_ms = static_cast<int>(std::clamp<int64_t>(ms, 0, 60'000));
+  }
+  pollfd fds[2] = {{wake_fd_.get(), POLLIN, 0}, {cancel_fd_.get(), POLLIN, 0}};
+  if (::poll(fds, 2, timeout_ms) > 0 && (fds[0].revents & POLLIN) != 0) {
+    uint64_t count = 0;
+    ssize_t unused = ::read(wake_fd_.get(), &count, sizeof(count));
+    (void)unused;
+  }
+}
+
+void JwksFetcher::FetchAndDeliver(size_t index) {
   thread_local std::mt19937_64 rng{std::random_device{}()};
+  RemoteKeySource& source = *sources_[index];
+  auto fetch_ended = [&] {
+    {
+      std::lock_guard<std::mutex> lock(first_mu_);
+      fetched_once_[index] = true;
+    }
+    first_cv_.notify_all();
+  };
   // Cleared before the fetch: a request made from now on may concern a kid
   // published after this response, so it must lead to another fetch.
   source.ClearRefetch();
@@ -160,6 +184,7 @@ void JwksFetcher::FetchAndDeliver(RemoteKeySource& source) {
              : std::string("no keys yet: tokens for this key are refused"),
          absl::FormatDuration(absl::Trunc(retry, absl::Milliseconds(1))));
     source.RecordError(std::string(fetched.status().message()));
+    fetch_ended();
     return;
   }
   source.schedule().OnSuccess(end, fetched->max_age_seconds);
@@ -175,21 +200,32 @@ void JwksFetcher::FetchAndDeliver(RemoteKeySource& source) {
   } else {
     Logf(LogLevel::kDebug, "jwks: key %s: key set unchanged", source.name());
   }
-  if (first) {
-    { std::lock_guard<std::mutex> lock(first_mu_); }
-    first_cv_.notify_all();
-  }
+  fetch_ended();
 }
 
 absl::Status JwksFetcher::WaitForFirst(absl::Duration timeout) const {
-  auto all_have_keys = [this] {
-    return std::all_of(sources_.begin(), sources_.end(),
-                       [](const auto& s) { return s->has_keys(); });
+  return Wait(timeout, /*until_first_fetch=*/false);
+}
+
+absl::Status JwksFetcher::WaitForFirstFetch(absl::Duration timeout) const {
+  return Wait(timeout, /*until_first_fetch=*/true);
+}
+
+absl::Status JwksFetcher::Wait(absl::Duration timeout,
+                               bool until_first_fetch) const {
+  // Evaluated with first_mu_ held.
+  auto settled = [&] {
+    if (stopping_.load()) return true;
+    for (size_t i = 0; i < sources_.size(); ++i) {
+      if (sources_[i]->has_keys()) continue;
+      if (until_first_fetch && fetched_once_[i]) continue;
+      return false;
+    }
+    return true;
   };
   {
     std::unique_lock<std::mutex> lock(first_mu_);
-    first_cv_.wait_for(lock, absl::ToChronoMilliseconds(timeout),
-                       all_have_keys);
+    first_cv_.wait_for(lock, absl::ToChronoMilliseconds(timeout), settled);
   }
   std::vector<std::string> missing;
   for (const auto& source : sources_) {
@@ -217,10 +253,11 @@ const std::string& JwksFetcher::SourceName(int index) const {
 void JwksFetcher::RequestRefetch(int index) {
   if (index < 0 || static_cast<size_t>(index) >= sources_.size()) return;
   if (!sources_[index]->RaiseRefetch()) return;
-  // Taking mu_ orders the raised flag before the fetcher's next check, so
-  // the notification cannot fall between its check and its wait.
-  { std::lock_guard<std::mutex> lock(mu_); }
-  cv_.notify_one();
+  // The eventfd counter stays set until the thread reads it, so a wake-up
+  // written between its check of the flags and its poll() is not lost.
+  const uint64_t one = 1;
+  ssize_t unused = ::write(wake_fd_.get(), &one, sizeof(one));
+  (void)unused;
 }
 
 std::vector<jwt::KeyPtr> JwksFetcher::CurrentKeys(int index) const {

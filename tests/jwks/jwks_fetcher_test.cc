@@ -239,6 +239,44 @@ TEST_F(JwksFetcherTest, StartsWithoutKeysWhenTheIdpIsDownThenCatchesUp) {
   EXPECT_TRUE(fetcher->WaitForFirst(absl::ZeroDuration()).ok());
 }
 
+// The gateway's start-up wait: over once each source has keys or a failed
+// fetch, so an IdP that refuses does not hold the start for the whole bound.
+TEST_F(JwksFetcherTest, WaitForFirstFetchEndsAtTheFirstFailure) {
+  TestHttpsServer::Reply down;
+  down.status = 503;
+  idp_.SetReply(kPath, down);
+  RemoteKeySourceConfig source = Source();
+  JwksFetcherOptions options = Options();
+  options.backoff_initial = absl::Seconds(30);  // no retry during the test
+  options.backoff_max = absl::Seconds(30);
+  auto fetcher = Start(source, options);
+  const auto start = std::chrono::steady_clock::now();
+  absl::Status first = fetcher->WaitForFirstFetch(absl::Seconds(20));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  EXPECT_EQ(first.code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(StdSv(first.message()).find("HTTP 503"), std::string_view::npos)
+      << first;
+  EXPECT_EQ(idp_.hits(kPath), 1);
+  // WaitForFirst still waits for keys.
+  EXPECT_FALSE(fetcher->WaitForFirst(absl::Milliseconds(50)).ok());
+}
+
+TEST_F(JwksFetcherTest, WaitForFirstFetchIsBoundedWhileTheIdpHangs) {
+  TestHttpsServer::Reply hang;
+  hang.hang = true;
+  idp_.SetReply(kPath, hang);
+  auto fetcher = Start(Source(), Options());
+  ASSERT_TRUE(idp_.WaitForHits(kPath, 1, 10s));
+  const auto start = std::chrono::steady_clock::now();
+  absl::Status first = fetcher->WaitForFirstFetch(absl::Milliseconds(200));
+  const auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(waited, 150ms);
+  EXPECT_LT(waited, 3s);
+  EXPECT_NE(StdSv(first.message()).find("no answer yet"),
+            std::string_view::npos)
+      << first;
+}
+
 TEST_F(JwksFetcherTest, StopCancelsAFetchInProgress) {
   TestHttpsServer::Reply hang;
   hang.hang = true;

@@ -19,13 +19,17 @@
 //   (*fetcher)->Stop();
 //
 // Ownership: owns its thread, one HttpsClient per source, and the current
-// key sets. Thread rules: Create/CarryOver/Start/Stop from one control
-// thread; RequestRefetch, stats, CurrentKeys, RenderPrometheus and
-// WaitForFirst from any thread. `on_keys` runs on the fetcher thread, one
-// call at a time, in fetch order; it must not call Stop().
+// key sets. Thread rules: Create/CarryOver/Start from one control thread;
+// Stop from it too, or again (a no-op) from any thread once the control
+// thread has stopped it; RequestRefetch, stats, CurrentKeys,
+// RenderPrometheus, WaitForFirst and WaitForFirstFetch from any thread.
+// `on_keys` runs on the fetcher thread, one call at a time, in fetch order;
+// it must not call Stop().
 #ifndef JWTGATE_JWKS_JWKS_FETCHER_H_
 #define JWTGATE_JWKS_JWKS_FETCHER_H_
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -112,6 +116,10 @@ class JwksFetcher {
   // Blocks until every source has a key set, or `timeout`. OK, or
   // Unavailable naming each source still without keys and its last error.
   absl::Status WaitForFirst(absl::Duration timeout) const;
+  // The same, but it also stops waiting for a source once a fetch of it
+  // since Start() has failed (the gateway's start-up: it starts at once
+  // when an IdP refuses, and keeps retrying in the background).
+  absl::Status WaitForFirstFetch(absl::Duration timeout) const;
 
   size_t source_count() const { return sources_.size(); }
   // Index of a source by name (resolve once, off the request path); -1.
@@ -119,8 +127,9 @@ class JwksFetcher {
   const std::string& SourceName(int index) const;
 
   // Asks for an early refetch of a source (a token named a kid it does not
-  // know). Lock-free and allocation-free unless it is the first request
-  // since the last fetch started; never blocks on a fetch. The refetch runs
+  // know). Lock-free and allocation-free: an atomic flag, and for the first
+  // request since the last fetch started one eventfd write that wakes the
+  // fetcher thread; never blocks on a fetch. The refetch runs
   // `min_refetch` after the previous fetch of that source started (at once
   // if that is past); all requests until it starts are served by it, and a
   // request made during a fetch leads to one more fetch (the running one
@@ -141,25 +150,29 @@ class JwksFetcher {
 
  private:
   JwksFetcher(std::vector<std::unique_ptr<RemoteKeySource>> sources,
-              JwksFetcherOptions options, UniqueFd cancel_fd);
+              JwksFetcherOptions options, UniqueFd cancel_fd, UniqueFd wake_fd);
   void Run();
-  void FetchAndDeliver(RemoteKeySource& source);
+  // Sleeps until `due` (SteadyTime::max(): no timeout), a refetch request
+  // or Stop.
+  void Sleep(std::chrono::steady_clock::time_point due);
+  void FetchAndDeliver(size_t index);
+  absl::Status Wait(absl::Duration timeout, bool until_first_fetch) const;
 
   const JwksFetcherOptions options_;
   const std::vector<std::unique_ptr<RemoteKeySource>> sources_;
   const absl::flat_hash_map<std::string, int> index_by_name_;
   UniqueFd cancel_fd_;  // eventfd: written by Stop() to abort a fetch
+  UniqueFd wake_fd_;    // eventfd: written by RequestRefetch
 
-  // Pairs with cv_: the thread sleeps until the next due fetch, a refetch
-  // request, or Stop.
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;  // guarded by mu_
+  // The thread sleeps in poll() on both eventfds until the next due fetch.
+  std::atomic<bool> stopping_{false};
+  std::mutex thread_mu_;  // Start/Stop
   std::thread thread_;
 
-  // Signalled when a source gets its first set (WaitForFirst).
+  // Signalled after a source's fetch (WaitForFirst, WaitForFirstFetch).
   mutable std::mutex first_mu_;
   mutable std::condition_variable first_cv_;
+  std::vector<bool> fetched_once_;  // guarded by first_mu_: a fetch ended
 };
 
 }  // namespace jwtgate::jwks
