@@ -17,17 +17,17 @@ constexpr KeyRule kKeyRules[] = {
     {"secret_encoding"},
     {"public_key_file"},
     {"jwks_file"},
-    // SPEC keys for remote key sets; that feature is not built yet.
-    {"jwks_url", false, true},
-    {"oidc_issuer", false, true},
-    {"jwks_refresh", false, true},
-    {"jwks_min_refetch", false, true},
-    {"ca_file", false, true},
+    {"jwks_url"},
+    {"oidc_issuer"},
+    {"jwks_refresh"},
+    {"jwks_min_refetch"},
+    {"ca_file"},
 };
 
 struct SourceName {
   std::string_view key;
-  jwt::KeySpec::Source source;
+  jwt::KeySpec::Source source;  // remote sources are JWKS documents too
+  bool remote = false;
 };
 constexpr SourceName kSources[] = {
     {"secret_env", jwt::KeySpec::Source::kSecretEnv},
@@ -35,6 +35,8 @@ constexpr SourceName kSources[] = {
     {"secret_credential", jwt::KeySpec::Source::kSecretCredential},
     {"public_key_file", jwt::KeySpec::Source::kPublicKeyFile},
     {"jwks_file", jwt::KeySpec::Source::kJwksFile},
+    {"jwks_url", jwt::KeySpec::Source::kJwksFile, true},
+    {"oidc_issuer", jwt::KeySpec::Source::kJwksFile, true},
 };
 
 bool IsSecretSource(jwt::KeySpec::Source s) {
@@ -56,10 +58,14 @@ bool IsEnvName(std::string_view s) {
   return true;
 }
 
+}  // namespace
+
 std::string ResolvePath(std::string_view base_dir, std::string_view path) {
   if (path.front() == '/' || base_dir.empty()) return std::string(path);
   return Cat(base_dir, "/", path);
 }
+
+namespace {
 
 // Checks the source's own value; false when it is unusable.
 bool CheckSourceValue(const SectionReader& in, const IniEntry& e,
@@ -95,7 +101,8 @@ bool CheckSourceValue(const SectionReader& in, const IniEntry& e,
   }
 }
 
-void ReadAlg(const SectionReader& in, KeyConfig* out) {
+void ReadAlg(const SectionReader& in, std::string_view source_key,
+             KeyConfig* out) {
   const IniEntry* e = in.Get("alg");
   const jwt::KeySpec::Source source = out->spec.source;
   if (e == nullptr) {
@@ -109,7 +116,8 @@ void ReadAlg(const SectionReader& in, KeyConfig* out) {
     return;
   }
   if (source == jwt::KeySpec::Source::kJwksFile) {
-    in.Error(*e, "does not apply to jwks_file (each JWK names its own alg)");
+    in.Error(*e, Cat("does not apply to ", source_key,
+                     " (each JWK names its own alg)"));
     out->valid = false;
     return;
   }
@@ -150,6 +158,7 @@ void ReadKeySection(const SectionReader& in, std::string_view base_dir,
   if (out->spec.name.empty()) in.SectionError("needs a name: [key NAME]");
 
   const IniEntry* source_entry = nullptr;
+  bool remote = false;
   for (const SourceName& s : kSources) {
     const IniEntry* e = in.Get(s.key);
     if (e == nullptr) continue;
@@ -159,33 +168,33 @@ void ReadKeySection(const SectionReader& in, std::string_view base_dir,
       continue;
     }
     source_entry = e;
+    remote = s.remote;
     out->spec.source = s.source;
     out->spec.source_value = e->value;
     out->source_line = e->line;
   }
   if (source_entry == nullptr) {
-    // A key with only jwks_url/oidc_issuer already has its own message.
-    bool has_remote = false;
-    for (const IniEntry& e : in.section().entries) {
-      has_remote = has_remote || e.key == "jwks_url" || e.key == "oidc_issuer";
-    }
-    if (!has_remote) {
-      in.SectionError(
-          "has no source: set one of secret_env, secret_file, "
-          "secret_credential, public_key_file, jwks_file");
-    }
+    in.SectionError(
+        "has no source: set one of secret_env, secret_file, "
+        "secret_credential, public_key_file, jwks_file, jwks_url, "
+        "oidc_issuer");
     out->valid = false;
     return;
   }
   const jwt::KeySpec::Source source = out->spec.source;
-  if (!CheckSourceValue(in, *source_entry, source)) out->valid = false;
-  if (source == jwt::KeySpec::Source::kSecretFile ||
-      source == jwt::KeySpec::Source::kPublicKeyFile ||
-      source == jwt::KeySpec::Source::kJwksFile) {
-    out->spec.source_value = ResolvePath(base_dir, source_entry->value);
+  if (remote) {
+    ReadRemoteKey(in, *source_entry, base_dir, out);
+  } else {
+    CheckNoRemoteSettings(in, source_entry->key);
+    if (!CheckSourceValue(in, *source_entry, source)) out->valid = false;
+    if (source == jwt::KeySpec::Source::kSecretFile ||
+        source == jwt::KeySpec::Source::kPublicKeyFile ||
+        source == jwt::KeySpec::Source::kJwksFile) {
+      out->spec.source_value = ResolvePath(base_dir, source_entry->value);
+    }
   }
 
-  ReadAlg(in, out);
+  ReadAlg(in, source_entry->key, out);
   if (const IniEntry* e = in.Get("secret_encoding")) {
     if (!IsSecretSource(source)) {
       in.Error(*e,
@@ -204,7 +213,8 @@ void ReadKeySection(const SectionReader& in, std::string_view base_dir,
   }
   if (const IniEntry* e = in.Get("kid")) {
     if (source == jwt::KeySpec::Source::kJwksFile) {
-      in.Error(*e, "does not apply to jwks_file (each JWK has its own kid)");
+      in.Error(*e, Cat("does not apply to ", source_entry->key,
+                       " (each JWK has its own kid)"));
     } else {
       out->spec.kid = e->value;
     }

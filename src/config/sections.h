@@ -5,6 +5,7 @@
 #ifndef JWTGATE_SRC_CONFIG_SECTIONS_H_
 #define JWTGATE_SRC_CONFIG_SECTIONS_H_
 
+#include <string>
 #include <string_view>
 
 #include "absl/types/span.h"
@@ -23,6 +24,16 @@ void ReadGatewaySection(const SectionReader& in, GatewaySettings* out);
 void ReadKeySection(const SectionReader& in, std::string_view base_dir,
                     KeyConfig* out);
 void ReadUpstreamSection(const SectionReader& in, UpstreamConfig* out);
+
+// Parts of ReadKeySection (remote_key_section.cc): the jwks_url /
+// oidc_issuer source `source` and its settings, into out->remote; and the
+// error for those settings on a key whose source (`source_key`) is local.
+void ReadRemoteKey(const SectionReader& in, const IniEntry& source,
+                   std::string_view base_dir, KeyConfig* out);
+void CheckNoRemoteSettings(const SectionReader& in,
+                           std::string_view source_key);
+// `path` relative to `base_dir` unless absolute.
+std::string ResolvePath(std::string_view base_dir, std::string_view path);
 void ReadRouteSection(const SectionReader& in, RouteConfig* out);
 
 }  // namespace jwtgate::config

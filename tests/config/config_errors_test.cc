@@ -136,7 +136,8 @@ TEST_F(ConfigErrorsTest, MissingRequiredKeys) {
        "section",
        "t.ini:13: [upstream empty] needs at least one server = HOST:PORT",
        "t.ini:15: [key nosource] has no source: set one of secret_env, "
-       "secret_file, secret_credential, public_key_file, jwks_file",
+       "secret_file, secret_credential, public_key_file, jwks_file, "
+       "jwks_url, oidc_issuer",
        "t.ini:17: [route noprefix] needs path_prefix (e.g. / or /api/)"});
 }
 
@@ -313,17 +314,6 @@ TEST_F(ConfigErrorsTest, NoRouteAndNoListen) {
                           "listen = HOST:PORT is needed",
                           "t.ini:1: no [route NAME] section: at least one "
                           "route is needed"));
-}
-
-TEST_F(ConfigErrorsTest, RemoteKeyFeaturesNotSupportedYet) {
-  Expect(
-      "[key idp]\n"
-      "jwks_url = https://tenant.example/.well-known/jwks.json\n"
-      "jwks_refresh = 10m\n"
-      "ca_file = /etc/ca.pem\n",
-      {"t.ini:12: jwks_url is not supported yet",
-       "t.ini:13: jwks_refresh is not supported yet",
-       "t.ini:14: ca_file is not supported yet"});
 }
 
 TEST_F(ConfigErrorsTest, RepeatedSingleKeyAndEmptyValue) {

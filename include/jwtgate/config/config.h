@@ -6,8 +6,8 @@
 // environment variable of `secret_env` is checked to be set); the route
 // module (Snapshot::Load) loads keys and compiles the route table.
 //
-// Relative paths in `secret_file`, `public_key_file`, `jwks_file` are
-// resolved against the directory of the config file.
+// Relative paths in `secret_file`, `public_key_file`, `jwks_file`,
+// `ca_file` are resolved against the directory of the config file.
 #ifndef JWTGATE_CONFIG_CONFIG_H_
 #define JWTGATE_CONFIG_CONFIG_H_
 
@@ -27,12 +27,27 @@
 
 namespace jwtgate::config {
 
+// The remote part of a [key NAME] whose keys an IdP publishes (SPEC §2
+// `jwks_url` or `oidc_issuer`). Its keys are fetched by the gateway, not
+// loaded with the config.
+struct RemoteKeyConfig {
+  std::string jwks_url;     // https URL of the JWKS, or
+  std::string oidc_issuer;  // issuer URL (jwks_uri by OIDC discovery)
+  int64_t refresh_ms = 10 * 60 * 1000;  // jwks_refresh
+  int64_t min_refetch_ms = 30 * 1000;   // jwks_min_refetch
+  std::string ca_file;  // resolved path; empty: the system CA store
+  int ca_file_line = 0;
+};
+
 // A [key NAME] section.
 struct KeyConfig {
   jwt::KeySpec spec;    // spec.name == section name
   int line = 0;         // section header
   int source_line = 0;  // line of its source key (load errors go there)
   bool valid = false;   // false: the section has errors, do not load it
+  // Set for jwks_url / oidc_issuer; `spec` then names no material and is
+  // not loaded.
+  std::optional<RemoteKeyConfig> remote;
 };
 
 // An [upstream NAME] section.
