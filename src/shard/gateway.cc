@@ -1,5 +1,6 @@
-// RunGateway: load, start the shards, then only wait for signals. Reload
-// (SIGHUP) and drain (SIGTERM/SIGINT) are orchestrated here, off the shards.
+// RunGateway: load, start the remote-key fetcher and the shards, then only
+// wait for signals and new key sets. Reload (SIGHUP), key updates and drain
+// (SIGTERM/SIGINT) are orchestrated here, off the shards.
 #include "jwtgate/shard/gateway.h"
 
 #include <poll.h>
@@ -16,6 +17,7 @@
 #include <string>
 
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 #include "jwtgate/common/log.h"
 #include "jwtgate/common/unique_fd.h"
 #include "jwtgate/ops/access_log.h"
@@ -24,6 +26,7 @@
 #include "jwtgate/ops/notifier.h"
 #include "jwtgate/route/snapshot.h"
 #include "jwtgate/shard/shard_set.h"
+#include "shard/remote_key_feed.h"
 
 namespace jwtgate {
 namespace {
@@ -70,34 +73,102 @@ std::string ListenList(const std::vector<SocketAddress>& addresses) {
 
 // SIGHUP: the access log is reopened whatever the outcome (rotation);
 // the new config is built and validated here, off the shards, and only a
-// complete one is published. On success `snapshot` becomes the new one.
+// complete one is published. Remote key sets whose settings did not change
+// keep their keys (the new fetcher takes them over); new ones are awaited
+// like at start-up. On success `snapshot` and `feed` become the new ones
+// (the old fetcher stops); on failure both stay.
 void Reload(const std::string& config_path, ShardSet& shards,
             ops::AccessLog& access_log, ops::MetricsRegistry& registry,
-            SnapshotPtr& snapshot) {
+            std::unique_ptr<RemoteKeyFeed>& feed, SnapshotPtr& snapshot) {
   absl::Status reopened = access_log.Reopen();
   if (!reopened.ok()) {
     Logf(LogLevel::kWarn, "reload: access_log: %s",
          std::string(reopened.message()));
   }
   absl::StatusOr<SnapshotPtr> next = Snapshot::Load(config_path);
-  absl::Status published = next.ok() ? shards.Publish(*next) : absl::OkStatus();
-  if (!next.ok() || !published.ok()) {
-    Logf(LogLevel::kError, "reload refused, old config stays:");
-    LogConfigErrors(next.ok() ? published : next.status());
-    registry.OnConfigReload(false);
-    return;
+  absl::Status status = next.status();
+  std::unique_ptr<RemoteKeyFeed> next_feed;
+  if (status.ok()) {
+    absl::StatusOr<std::unique_ptr<RemoteKeyFeed>> created =
+        RemoteKeyFeed::Create(*next);
+    if (created.ok()) {
+      next_feed = *std::move(created);
+    } else {
+      status = created.status();
+    }
   }
-  const GatewaySettings& ng = (*next)->gateway();
+  SnapshotPtr published;
+  if (status.ok()) {
+    published = *next;
+    if (next_feed != nullptr) {
+      if (feed != nullptr) next_feed->CarryOver(*feed);
+      absl::Status first = next_feed->Start();
+      if (!first.ok()) {
+        Logf(LogLevel::kWarn, "reload: %s", std::string(first.message()));
+      }
+      published = next_feed->Build();
+    }
+    status = shards.Publish(published);
+  }
+  if (!status.ok()) {
+    Logf(LogLevel::kError, "reload refused, old config stays:");
+    LogConfigErrors(status);
+    registry.OnConfigReload(false);
+    return;  // next_feed (if any) stops here
+  }
+  const GatewaySettings& ng = published->gateway();
   SetLogLevel(static_cast<LogLevel>(ng.log_level));
   absl::Status retarget = access_log.Retarget(TargetOf(ng), ng.access_log_path);
   if (!retarget.ok()) {
     Logf(LogLevel::kWarn, "reload: access_log: %s",
          std::string(retarget.message()));
   }
-  snapshot = *next;
+  snapshot = published;
+  feed = std::move(next_feed);  // the old fetcher stops here
+  registry.SetExtraSeries(feed != nullptr
+                              ? feed->MetricsRenderer()
+                              : ops::MetricsRegistry::SeriesRenderer());
   registry.OnConfigReload(true);
   Logf(LogLevel::kInfo, "reloaded %s; listening on %s", config_path,
        ListenList(shards.listen_addresses()));
+}
+
+// The fetcher installed a changed key set: publish the config with it,
+// through the same path as a reload (each shard switches between requests
+// and drops its token cache, so a token verified with a key that is gone is
+// checked again, and refused).
+void PublishRemoteKeys(RemoteKeyFeed& feed, ShardSet& shards,
+                       SnapshotPtr& snapshot) {
+  feed.TakeWake();
+  SnapshotPtr next = feed.Build();
+  absl::Status published = shards.Publish(next);
+  if (!published.ok()) {
+    Logf(LogLevel::kError, "jwks: new keys not published: %s",
+         std::string(published.message()));
+    return;
+  }
+  snapshot = next;
+  Logf(LogLevel::kDebug, "jwks: new key set published to the shards");
+}
+
+// Start-up: the first fetch of every remote key set is awaited up to a
+// bound; then the gateway starts anyway (tokens for a set without keys get
+// 401) and the fetcher keeps retrying with backoff.
+absl::StatusOr<std::unique_ptr<RemoteKeyFeed>> StartRemoteKeys(
+    SnapshotPtr loaded, ops::MetricsRegistry& registry) {
+  absl::StatusOr<std::unique_ptr<RemoteKeyFeed>> feed =
+      RemoteKeyFeed::Create(std::move(loaded));
+  if (!feed.ok() || *feed == nullptr) return feed;
+  registry.SetExtraSeries((*feed)->MetricsRenderer());
+  const size_t n = (*feed)->fetcher().source_count();
+  Logf(LogLevel::kInfo, "jwks: fetching %d remote key set%s (waiting up to %s)",
+       static_cast<int>(n), n == 1 ? "" : "s",
+       absl::FormatDuration(RemoteKeyFeed::kFirstFetchWait));
+  absl::Status first = (*feed)->Start();
+  if (!first.ok()) {
+    Logf(LogLevel::kWarn, "jwks: %s", std::string(first.message()));
+  }
+  return feed;
 }
 
 int64_t NowMs() {
@@ -155,6 +226,17 @@ int RunGateway(const std::string& config_path) {
     }
     metrics_server = std::move(*started);
   }
+  // After the signal mask (the fetcher thread must not take SIGHUP) and the
+  // metrics listener (a scrape during the wait shows the fetch errors).
+  absl::StatusOr<std::unique_ptr<RemoteKeyFeed>> started_feed =
+      StartRemoteKeys(snapshot, registry);
+  if (!started_feed.ok()) {
+    Logf(LogLevel::kError, "%s", std::string(started_feed.status().message()));
+    registry.SetAccessLog(nullptr);
+    return 1;
+  }
+  std::unique_ptr<RemoteKeyFeed> feed = *std::move(started_feed);
+  if (feed != nullptr) snapshot = feed->Build();
 
   ops::Notifier notifier;
   ShardSet::Options options;
@@ -170,6 +252,7 @@ int RunGateway(const std::string& config_path) {
   if (!shards.ok()) {
     Logf(LogLevel::kError, "%s", std::string(shards.status().message()));
     registry.SetAccessLog(nullptr);
+    registry.SetExtraSeries({});
     return 1;
   }
   Logf(LogLevel::kInfo, "listening on %s (%d shards)%s",
@@ -190,13 +273,20 @@ int RunGateway(const std::string& config_path) {
         break;
       }
     }
-    pollfd pfd{sigfd.get(), POLLIN, 0};
-    if (poll(&pfd, 1, draining ? 0 : -1) <= 0) continue;
+    // While draining, key updates are left alone (the shards are ending).
+    pollfd pfds[2] = {
+        {sigfd.get(), POLLIN, 0},
+        {feed != nullptr && !draining ? feed->wake_fd() : -1, POLLIN, 0}};
+    if (poll(pfds, 2, draining ? 0 : -1) <= 0) continue;
+    if ((pfds[1].revents & POLLIN) != 0) {
+      PublishRemoteKeys(*feed, **shards, snapshot);
+    }
+    if ((pfds[0].revents & POLLIN) == 0) continue;
     signalfd_siginfo info;
     if (read(sigfd.get(), &info, sizeof(info)) != sizeof(info)) continue;
     if (info.ssi_signo == SIGHUP) {
       notifier.Reloading();
-      Reload(config_path, **shards, **access_log, registry, snapshot);
+      Reload(config_path, **shards, **access_log, registry, feed, snapshot);
       notifier.Ready("serving");
       continue;
     }
@@ -217,6 +307,8 @@ int RunGateway(const std::string& config_path) {
   notifier.StopWatchdog();
   shards->reset();
   if (metrics_server != nullptr) metrics_server->Stop();
+  registry.SetExtraSeries({});
+  feed.reset();
   (*access_log)->Flush();
   registry.SetAccessLog(nullptr);
   Logf(LogLevel::kInfo, "stopped");

@@ -26,6 +26,18 @@ std::string Challenge(const jwt::AuthAnswer& a) {
   return www;
 }
 
+// No key of the route has the token's kid: if the route draws on remote
+// key sets, the IdP may have published it since the last fetch, so ask the
+// fetcher for an early refetch. It bounds the fetches (one per
+// jwks_min_refetch); this costs an atomic check, and only tokens that are
+// refused anyway pay it. This request still gets its 401.
+void RequestKeyRefetch(const Exchange& ex, const Route& route) {
+  if (route.remote_key_set_ids.empty()) return;
+  const KeyRefresher* refresher = ex.snapshot->snapshot->key_refresher();
+  if (refresher == nullptr) return;
+  for (uint32_t id : route.remote_key_set_ids) refresher->RequestRefetch(id);
+}
+
 }  // namespace
 
 void Shard::OnHeadComplete(Connection& c) {
@@ -101,6 +113,7 @@ bool Shard::Authorize(Connection& c, const Route& route,
     default:
       *outcome = verifier_->Verify(found.token, route.policy, unix_ms_ / 1000);
       result = outcome->result;
+      if (result == jwt::AuthResult::kNoKey) RequestKeyRefetch(ex, route);
       if (config_.metrics != nullptr) {
         config_.metrics->OnTokenCache(outcome->cache_hit);
       }

@@ -36,6 +36,7 @@
 #include "absl/strings/str_cat.h"
 #include "tests/integration/integration_util.h"
 #include "tests/testing/http_client.h"
+#include "tests/testing/process.h"
 
 namespace jwtgate::testing {
 
@@ -221,6 +222,36 @@ inline absl::Status ReplaceFile(const std::string& path,
         absl::StrCat("rename to ", path, ": ", std::strerror(errno)));
   }
   return absl::OkStatus();
+}
+
+// Runs the real `promtool check metrics` on `scrape` (files under `dir`):
+// success when it exits 0, else its output and the scrape.
+inline ::testing::AssertionResult PromtoolAccepts(const std::string& scrape,
+                                                  const std::string& dir) {
+  const std::string in = dir + "/scrape.txt";
+  const std::string out = dir + "/promtool.out";
+  absl::Status written = ReplaceFile(in, scrape);
+  if (!written.ok()) return ::testing::AssertionFailure() << written;
+  absl::StatusOr<Process> promtool = Process::Start(
+      {.program = "/bin/sh",
+       .args = {"-c", "exec promtool check metrics < \"$0\"", in},
+       .stdout_path = out,
+       .stderr_path = out + ".err"});
+  if (!promtool.ok()) {
+    return ::testing::AssertionFailure() << promtool.status();
+  }
+  std::optional<int> status = promtool->WaitExit(std::chrono::seconds(20));
+  if (!status.has_value()) {
+    return ::testing::AssertionFailure() << "promtool did not finish";
+  }
+  if (DescribeWaitStatus(*status) != "exit 0") {
+    return ::testing::AssertionFailure()
+           << "promtool check metrics: " << DescribeWaitStatus(*status) << "\n"
+           << ReadFileOrEmpty(out) << ReadFileOrEmpty(out + ".err")
+           << "\n--- scrape:\n"
+           << scrape;
+  }
+  return ::testing::AssertionSuccess();
 }
 
 // `text` with the first `from` replaced by `to`; an error when absent.
