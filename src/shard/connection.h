@@ -48,6 +48,10 @@ struct Connection {
   bool splice_src = false;   // a body is spliced from it: no recv
   bool poll_in = false;      // splice readiness polls in the ring
   bool poll_out = false;
+  // Single-shot receives: until its first exchange ends, and for good once
+  // it carried a body large enough to splice (ShardOptions::multishot_recv).
+  bool recv_oneshot = true;
+  bool large_body = false;
   uint8_t peer_ip_len = 0;
   char peer_ip[46] = {};   // client address for X-Forwarded-For
   Exchange* ex = nullptr;  // from the shard's pool while not idle

@@ -32,7 +32,8 @@ Connection* Shard::AllocClient() {
   c->state = State::kIdle;
   c->inflight = 0;
   c->recv_armed = c->recv_paused = c->starved = c->peer_eof = false;
-  c->splice_src = c->poll_in = c->poll_out = false;
+  c->splice_src = c->poll_in = c->poll_out = c->large_body = false;
+  c->recv_oneshot = true;
   c->peer_ip_len = 0;
   c->ex = nullptr;
   c->peer = SocketAddress{};
@@ -52,7 +53,7 @@ void Shard::ArmClientRecv(Connection& c) {
     return;
   }
   io_uring_sqe* sqe = ring_->GetSqe();
-  if (options_.multishot_recv) {
+  if (options_.multishot_recv && !c.recv_oneshot) {
     io_uring_prep_recv_multishot(sqe, c.fd, nullptr, 0, 0);
   } else {
     io_uring_prep_recv(sqe, c.fd, nullptr, 0, 0);
@@ -314,6 +315,7 @@ void Shard::OnClientSend(Connection& c, const io_uring_cqe& cqe) {
 void Shard::FinishExchange(Connection& c) {
   Exchange& ex = *c.ex;
   ReleaseSplices(c);
+  c.recv_oneshot = c.large_body;
   RecordRequest(c);
   timers_.Disarm(&c.timer);
   if (ex.close_after) {

@@ -44,6 +44,7 @@ bool Shard::MaybeStartResponseSplice(Connection& c, UpstreamConn& up) {
   ex.resp_splice.pipe = pipes_->Get();
   if (!ex.resp_splice.active()) return false;  // pool empty: copy
   up.splice_src = true;
+  up.recv_oneshot = true;  // see ShardOptions::multishot_recv
   if (up.recv_armed) Cancel(Cookie(OpKind::kUpstreamRecv, up.slot, up.gen));
   PumpSplice(c, up, SpliceDir::kResponse);
   return true;
@@ -63,6 +64,7 @@ bool Shard::MaybeStartRequestSplice(Connection& c, UpstreamConn& up) {
   ex.req_splice.pipe = pipes_->Get();
   if (!ex.req_splice.active()) return false;
   c.splice_src = true;
+  c.large_body = true;
   if (c.recv_armed) Cancel(Cookie(OpKind::kClientRecv, c.slot, c.gen));
   PumpSplice(c, up, SpliceDir::kRequest);
   return true;

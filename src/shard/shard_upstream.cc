@@ -125,7 +125,7 @@ UpstreamConn* Shard::ConnectUpstream(UpstreamPool& pool) {
   up->server = server;
   up->timer = io::TimerNode{};
   up->timer.cookie = Cookie(OpKind::kUpstreamRecv, up->slot, up->gen);
-  up->splice_src = up->poll_in = up->poll_out = false;
+  up->splice_src = up->poll_in = up->poll_out = up->recv_oneshot = false;
   ++upstream_count_;
   if (config_.metrics != nullptr) {
     config_.metrics->SetConnections(ops::ConnectionSide::kUpstream,
@@ -168,7 +168,7 @@ void Shard::ArmUpstreamRecv(UpstreamConn& up) {
     return;
   }
   io_uring_sqe* sqe = ring_->GetSqe();
-  if (options_.multishot_recv) {
+  if (options_.multishot_recv && !up.recv_oneshot) {
     io_uring_prep_recv_multishot(sqe, up.fd, nullptr, 0, 0);
   } else {
     io_uring_prep_recv(sqe, up.fd, nullptr, 0, 0);

@@ -37,7 +37,8 @@ struct UpstreamConn {
   bool splice_src = false;  // a response body is spliced from it: no recv
   bool poll_in = false;     // splice readiness polls in the ring
   bool poll_out = false;
-  uint32_t requests = 0;  // exchanges completed on this connection
+  bool recv_oneshot = false;  // carried a large body: single-shot receives
+  uint32_t requests = 0;      // exchanges completed on this connection
   UpstreamPool* pool = nullptr;
   SocketAddress server;
   // Owner while active: the client connection's slot and generation.
