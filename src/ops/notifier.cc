@@ -98,17 +98,21 @@ uint64_t Notifier::pings_sent() const {
 
 void Notifier::WatchdogLoop(const MetricsRegistry* registry) {
   const absl::Duration period = absl::Microseconds(watchdog_usec_ / 2);
+  const int64_t started_ms = clock_->MonotonicMillis();
   absl::MutexLock lock(&mu_);
   while (!stop_) {
     // Every shard must have turned its loop recently: a shard stuck in a
     // busy loop or a blocking call stops the pings, and systemd restarts us.
+    const int64_t now = clock_->MonotonicMillis();
     const int64_t oldest = registry->OldestHeartbeatMs();
-    const int64_t age = clock_->MonotonicMillis() - oldest;
+    const int64_t age = now - oldest;
+    // A shard that has not beaten yet is only late once it had the time.
+    const bool starting = oldest == 0 && now - started_ms <= stale_after_ms_;
     if (oldest > 0 && age <= stale_after_ms_) {
       Send("WATCHDOG=1");
       ++pings_;
       stale_logged_ = false;
-    } else if (!stale_logged_) {
+    } else if (!starting && !stale_logged_) {
       stale_logged_ = true;
       Logf(LogLevel::kError,
            "watchdog: a shard loop has not turned for over %d ms; "

@@ -100,6 +100,8 @@ void Shard::UpdateClock() {
 //  5. expire timers (after completions, so data that arrived in time wins);
 //  6. heartbeat, access-log tick; exit once drained or stopped.
 void Shard::Run() {
+  UpdateClock();
+  if (config_.metrics != nullptr) config_.metrics->Beat(now_ms_);
   while (!stop_) {
     int rc = ring_->SubmitAndWait(WaitTimeoutMs());
     if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EBUSY &&
