@@ -1,8 +1,9 @@
 // Remote keys (SPEC §2 jwks_url) against the real jwtgate and a local
 // HTTPS IdP: a published kid is accepted, a new kid after one refetch, a
 // removed kid is refused after the refresh (cached verdicts included), an
-// IdP outage keeps the last good set, and a flood of unknown kids costs at
-// most one fetch per jwks_min_refetch while known kids keep working.
+// IdP outage or a malformed or huge document keeps the last good set, and a
+// flood of unknown kids costs at most one fetch per jwks_min_refetch while
+// known kids keep working.
 #include <chrono>
 #include <string>
 #include <vector>
@@ -102,6 +103,28 @@ TEST_F(RemoteKeysTest, IdpDownKeepsTheLastGoodKeys) {
   EXPECT_EQ(m.Get("jwtgate_jwks_keys", {{"key", "idp"}}), 1);
   EXPECT_GE(
       m.Get("jwtgate_jwks_fetch_total", {{"key", "idp"}, {"result", "ok"}}), 1);
+}
+
+TEST_F(RemoteKeysTest, MalformedOrHugeJwksKeepsTheLastGoodKeys) {
+  Publish({{"k1", &Rsa2048()}});
+  RemoteKeyOptions o;
+  o.refresh = "200ms";
+  o.min_refetch = "100ms";
+  ASSERT_NO_FATAL_FAILURE(StartWithIdp(o));
+  const std::string k1 = TokenFor(Rsa2048(), "k1");
+  ASSERT_EQ(StatusWith(k1), 200);
+
+  idp().SetJson(kJwksPath, R"({"keys":[{"kty":"RSA","n":)");
+  ASSERT_TRUE(Eventually([&] { return Fetches("error") >= 1; }, seconds(10)))
+      << GatewayLog();
+  EXPECT_EQ(StatusWith(TokenFor(Rsa2048(), "k1")), 200);
+  // Over the 1 MiB bound: refused without reading it all.
+  idp().SetJson(kJwksPath, std::string(2 << 20, ' ') + R"({"keys":[]})");
+  ASSERT_TRUE(Eventually(
+      [&] { return LogHas("larger than the limit of 1048576"); }, seconds(10)))
+      << GatewayLog();
+  EXPECT_EQ(StatusWith(TokenFor(Rsa2048(), "k1")), 200);
+  EXPECT_TRUE(LogHas("keeping the last good set (1 keys)"));
 }
 
 // 1,000 tokens with random kids: the fetches stay at least min_refetch

@@ -1,9 +1,9 @@
 // Remote keys around start-up and reload, against the real jwtgate and a
 // local HTTPS IdP: OIDC discovery (oidc_issuer → jwks_uri), starting while
 // the IdP is down (401 and a log line, then keys once it answers), an
-// untrusted IdP certificate refused, SIGHUP keeping the fetched keys, and
-// the jwtgate_jwks_* series in a scrape that passes `promtool check
-// metrics`.
+// untrusted IdP certificate or one for another host refused, SIGHUP keeping the
+// fetched keys, and the jwtgate_jwks_* series in a scrape that passes `promtool
+// check metrics`.
 #include <signal.h>
 
 #include <chrono>
@@ -74,6 +74,25 @@ TEST_F(RemoteKeysTest, UntrustedIdpCertificateIsRefusedAndLogged) {
   EXPECT_EQ(idp().hits(kJwksPath), 0);  // no request over that connection
   EXPECT_TRUE(LogHas("certificate")) << GatewayLog();
   EXPECT_GE(Fetches("error"), 1);
+}
+
+// The IdP's certificate is trusted but names another host than the URL's.
+TEST_F(RemoteKeysTest, IdpCertificateForAnotherHostIsRefused) {
+  TestHttpsServer impostor(TestPki::Get().wrong_name);
+  impostor.SetJson(
+      kJwksPath,
+      absl::StrCat(R"({"keys":[)", PublicJwk(Rsa2048(), "k1", "RS256"), "]}"));
+  GatewayConfig config;
+  config.extra_sections =
+      absl::StrCat("[key idp]\njwks_url = ", impostor.Url(kJwksPath),
+                   "\nca_file = ", TestPki::Get().ca_file,
+                   "\n[route idp]\npath_prefix = /idp/\nupstream = backend\n"
+                   "keys = idp\n");
+  ASSERT_NO_FATAL_FAILURE(StartGateway(config));
+  EXPECT_EQ(StatusWith(TokenFor(Rsa2048(), "k1")), 401);
+  EXPECT_EQ(impostor.hits(kJwksPath), 0);
+  EXPECT_TRUE(LogHas("jwks: key idp: ")) << GatewayLog();
+  EXPECT_TRUE(LogHas("mismatch")) << GatewayLog();
 }
 
 // SIGHUP with the key unchanged: the keys carry over, so the reload does
