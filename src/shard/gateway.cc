@@ -117,6 +117,15 @@ void Reload(const std::string& config_path, ShardSet& shards,
     return;  // next_feed (if any) stops here
   }
   const GatewaySettings& ng = published->gateway();
+  const GatewaySettings& og = snapshot->gateway();
+  // Settings read once at start: say so rather than ignore them silently.
+  if (ng.shards != og.shards) {
+    Logf(LogLevel::kWarn, "reload: shards changed; it applies after a restart");
+  }
+  if (!(ng.metrics_listen == og.metrics_listen)) {
+    Logf(LogLevel::kWarn,
+         "reload: metrics_listen changed; it applies after a restart");
+  }
   SetLogLevel(static_cast<LogLevel>(ng.log_level));
   absl::Status retarget = access_log.Retarget(TargetOf(ng), ng.access_log_path);
   if (!retarget.ok()) {

@@ -178,6 +178,23 @@ TEST_F(ReloadTest, NoRequestFailsWhileAChangedConfigIsSwitchedIn) {
   EXPECT_EQ(m.Get("jwtgate_config_reloads_total", {{"result", "error"}}), 0);
 }
 
+TEST_F(ReloadTest, StartOnlySettingsChangedByReloadAreReported) {
+  ASSERT_NO_FATAL_FAILURE(StartGateway());
+  ASSERT_OK_AND_ASSIGN(std::string ini,
+                       ReplaceOnce(Ini(), "shards = 1\n", "shards = 2\n"));
+  ReloadWith(ini);
+  ASSERT_TRUE(WaitForReloadCount(metrics_port(), "ok", 1));
+  EXPECT_TRUE(Eventually(
+      [&] {
+        return GatewayLog().find(
+                   "shards changed; it applies after a "
+                   "restart") != std::string::npos;
+      },
+      seconds(2)))
+      << "a reload that cannot apply `shards` does not say so";
+  EXPECT_EQ(StatusOf("/public/echo"), 200);
+}
+
 TEST_F(ReloadTest, BrokenConfigIsRefusedAndTheOldOneStays) {
   ASSERT_NO_FATAL_FAILURE(StartGateway());
   const std::string good = Ini();
