@@ -13,10 +13,15 @@
 #   FUZZ_TARGETS    subset to run, e.g. "jws_verify request_head"
 #   FUZZ_PARALLEL   targets run at once (default 1; each uses one core)
 #
+#   JWTGATE_FUZZ_ALLOW  known findings a target steps around (see
+#                   tests/fuzz/fuzz_check.h); never set in CI
+#
 # Inputs found along the way are kept in $FUZZ_BUILD_DIR/fuzz-corpus/<target>
-# (the committed seeds in tests/fuzz/corpus are only read); a crashing input
-# is saved in $FUZZ_BUILD_DIR/fuzz-artifacts/<target>/ and named in the
-# output. Reproduce one with: $FUZZ_BUILD_DIR/tests/fuzz/<target>_fuzz FILE
+# (the committed seeds in tests/fuzz/corpus and the regression inputs in
+# tests/fuzz/findings/<target> are only read, and run first); a crashing
+# input is saved in $FUZZ_BUILD_DIR/fuzz-artifacts/<target>/ and named in
+# the output. Reproduce one with: $FUZZ_BUILD_DIR/tests/fuzz/<target>_fuzz FILE
+# The long run and its results: tests/fuzz/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -76,11 +81,14 @@ run_one() {
   local t=$1 work="$BUILD_DIR/fuzz-corpus/$1" art="$BUILD_DIR/fuzz-artifacts/$1"
   local log="$BUILD_DIR/fuzz-logs/$1.log"
   mkdir -p "$work" "$art" "$BUILD_DIR/fuzz-logs"
+  touch "$BUILD_DIR/fuzz-logs/$1.start"
+  local inputs=("$work" "tests/fuzz/corpus/$t")
+  [[ -d tests/fuzz/findings/$t ]] && inputs+=("tests/fuzz/findings/$t")
   local rc=0
   "$BUILD_DIR/tests/fuzz/${t}_fuzz" -max_total_time="$seconds" \
     -rss_limit_mb=2048 -timeout=10 -max_len="$(max_len_for "$t")" \
     -dict="tests/fuzz/dict/$(dict_for "$t").dict" -artifact_prefix="$art/" \
-    -print_final_stats=1 "$work" "tests/fuzz/corpus/$t" >"$log" 2>&1 || rc=$?
+    -print_final_stats=1 "${inputs[@]}" >"$log" 2>&1 || rc=$?
   echo "$rc" >"$BUILD_DIR/fuzz-logs/$t.rc"
 }
 
@@ -92,11 +100,15 @@ done
 wait
 
 failed=0
-printf '%-14s %12s %8s %8s %8s  %s\n' target execs cov ft corpus result
+printf '%-14s %12s %8s %8s %8s %8s %8s  %s\n' target execs exec/s cov ft \
+  corpus crashes result
 for t in $TARGETS; do
   log="$BUILD_DIR/fuzz-logs/$t.log"
   rc=$(cat "$BUILD_DIR/fuzz-logs/$t.rc")
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
+  crashes=$(find "$BUILD_DIR/fuzz-artifacts/$t" -type f -newer \
+    "$BUILD_DIR/fuzz-logs/$t.start" | wc -l)
   last=$(grep -E '^#[0-9]+.*cov: ' "$log" | tail -1 || true)
   cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
   ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
@@ -107,8 +119,8 @@ for t in $TARGETS; do
     result="FAILED (exit $rc)"
     failed=1
   fi
-  printf '%-14s %12s %8s %8s %8s  %s\n' "$t" "${execs:-?}" "${cov:-?}" \
-    "${ft:-?}" "${corp:-?}" "$result"
+  printf '%-14s %12s %8s %8s %8s %8s %8s  %s\n' "$t" "${execs:-?}" \
+    "${rate:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$crashes" "$result"
 done
 if ((failed)); then
   for t in $TARGETS; do
