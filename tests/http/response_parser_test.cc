@@ -216,6 +216,33 @@ TEST(ResponseParserTest, ObsFoldIsAnError) {
   EXPECT_EQ(ok.last, R::kMessageComplete);
 }
 
+// Fuzz finding response_head/te-chunked-htab: llhttp read "chunked<HTAB>"
+// as an unknown coding (body up to EOF) while the client, given the trimmed
+// value, would have read chunks.
+TEST(ResponseParserTest, TransferEncodingThatLlhttpReadsOtherwiseIsAnError) {
+  for (const char* te : {"chunked\t", "gzip, chunked\t"}) {
+    Exchange ex = RunWire(std::string("HTTP/1.1 200 OK\r\nTransfer-Encoding: ") +
+                              te + "\r\n\r\n0\r\n\r\n",
+                          false, true);
+    EXPECT_EQ(ex.last, R::kError) << te;
+  }
+  // Agreeing readings pass: chunked last (any case, OWS around) is chunked,
+  // another final coding is a body up to EOF.
+  for (const char* te : {"chunked", "CHUNKED", "chunked ", "gzip, chunked"}) {
+    Exchange ex = RunWire(std::string("HTTP/1.1 200 OK\r\nTransfer-Encoding: ") +
+                              te + "\r\n\r\n3\r\nabc\r\n0\r\n\r\nX",
+                          false, false);
+    EXPECT_EQ(ex.last, R::kMessageComplete) << te;
+    EXPECT_FALSE(ex.until_eof) << te;
+    EXPECT_EQ(ex.rest, "X") << te;
+  }
+  Exchange gzip = RunWire(
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nabc", false, true);
+  EXPECT_EQ(gzip.last, R::kMessageComplete);
+  EXPECT_TRUE(gzip.until_eof);
+  EXPECT_EQ(gzip.body_bytes, 3u);
+}
+
 TEST(ResponseParserTest, SwitchingProtocolsCompletesAtTheHead) {
   Exchange ex = RunWire(
       "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
