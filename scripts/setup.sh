@@ -6,6 +6,9 @@ set -euo pipefail
 PACKAGES=(
   # toolchain
   build-essential cmake ninja-build pkg-config clang
+  # libFuzzer and clang's sanitizer runtimes (scripts/fuzz.sh); only a
+  # Recommends of clang, which --no-install-recommends leaves out
+  libclang-rt-14-dev
   # libraries (SPEC §7)
   liburing-dev node-llhttp libssl-dev libsimdjson-dev libabsl-dev libre2-dev
   libsystemd-dev libgtest-dev libgmock-dev libbenchmark-dev
