@@ -10,6 +10,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "simdjson.h"
@@ -78,6 +79,27 @@ absl::Status ParseHeaderArray(simdjson::dom::element e, HeaderList* out) {
     out->emplace_back(std::string(n), std::string(v));
   }
   return absl::OkStatus();
+}
+
+// Waits until the log at `path` holds `text`; gives up early when `process`
+// exits.
+absl::Status WaitForLog(const std::string& path, std::string_view text,
+                        milliseconds timeout, Process& process) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (ReadFileOrEmpty(path).find(text) != std::string::npos) {
+      return absl::OkStatus();
+    }
+    if (!process.Running()) {
+      return absl::UnavailableError(
+          absl::StrCat("exited before logging \"", std::string(text), "\""));
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("no \"", std::string(text), "\" in the log"));
+    }
+    std::this_thread::sleep_for(milliseconds(10));
+  }
 }
 
 }  // namespace
@@ -384,6 +406,13 @@ bool GatewayFixture::TryStart(const GatewayConfig& config, std::string* why) {
   gateway_stopped_ = false;
   s = WaitForPort(port_, seconds(10), &*gateway_);
   if (s.ok()) s = WaitForPort(metrics_port_, seconds(5), &*gateway_);
+  // The port answers once shard 0 listens; the other shards join its
+  // SO_REUSEPORT group one after another (slowly under ASan), and the
+  // gateway logs "listening on" when all have.
+  if (s.ok()) {
+    s = WaitForLog(temp_dir_ + "/jwtgate.stderr", "listening on ", seconds(10),
+                   *gateway_);
+  }
   if (!s.ok()) {
     *why = absl::StrCat("jwtgate: ", s.ToString(), "\n--- config:\n", ini,
                         "--- stderr:\n", LastLines(GatewayLog(), 60));
