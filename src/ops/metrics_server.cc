@@ -101,6 +101,10 @@ std::string MetricsServer::Loop::Respond(std::string_view head) const {
       return Answer(503, "Service Unavailable", "text/plain", "draining",
                     head_only);
     }
+    if (!registry->serving()) {
+      return Answer(503, "Service Unavailable", "text/plain", "starting",
+                    head_only);
+    }
     return Answer(200, "OK", "text/plain", "ok", head_only);
   }
   return Answer(404, "Not Found", "text/plain", "not found\n", head_only);

@@ -269,6 +269,7 @@ int RunGateway(const std::string& config_path) {
        metrics_server != nullptr
            ? ", metrics on " + metrics_server->address().ToString()
            : std::string());
+  registry.SetServing(true);
   notifier.Ready("serving");
   notifier.StartWatchdog(&registry);
 

@@ -31,6 +31,7 @@ class MetricsServerTest : public ::testing::Test {
     auto server = MetricsServer::Start(Loopback(0), &registry_, options);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
+    registry_.SetServing(true);  // as the gateway does once shards listen
   }
   HttpResponse Ask(const std::string& request) {
     return ParseResponse(HttpExchange(server_->address(), request));
@@ -67,9 +68,14 @@ TEST_F(MetricsServerTest, MetricsMoveBetweenScrapes) {
       HasSubstr("jwtgate_requests_total{route=\"api\",code=\"403\"} 1"));
 }
 
-TEST_F(MetricsServerTest, HealthzTurns503WhenDraining) {
+TEST_F(MetricsServerTest, HealthzIs503UntilServingThen503WhenDraining) {
   StartServer();
+  registry_.SetServing(false);  // still waiting, e.g. for remote keys
   HttpResponse r = Ask(Get("/healthz"));
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.body, "starting");
+  registry_.SetServing(true);
+  r = Ask(Get("/healthz"));
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "ok");
   registry_.SetDraining(true);

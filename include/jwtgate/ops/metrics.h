@@ -199,6 +199,12 @@ class MetricsRegistry {
     access_log_.store(log, std::memory_order_release);
   }
 
+  // /healthz answers 503 "starting" until the shards listen (the gateway
+  // may wait for remote keys first), 200 while serving, 503 once draining.
+  void SetServing(bool serving) {
+    serving_.store(serving, std::memory_order_relaxed);
+  }
+  bool serving() const { return serving_.load(std::memory_order_relaxed); }
   // /healthz answers 503 once draining.
   void SetDraining(bool draining) {
     draining_.store(draining, std::memory_order_relaxed);
@@ -225,6 +231,7 @@ class MetricsRegistry {
   std::atomic<uint64_t> reloads_error_{0};
   std::atomic<const AccessLog*> access_log_{nullptr};
   std::atomic<bool> draining_{false};
+  std::atomic<bool> serving_{false};
   mutable absl::Mutex extra_mu_;  // control thread and scrapers only
   SeriesRenderer extra_ ABSL_GUARDED_BY(extra_mu_);
 };
