@@ -48,6 +48,7 @@ class Verifier::Impl {
     // On failure iterate() retries the allocation itself.
     [[maybe_unused]] auto e1 = header_parser_.allocate(kPaddedCapacity);
     [[maybe_unused]] auto e2 = payload_parser_.allocate(kPaddedCapacity);
+    [[maybe_unused]] auto e3 = validator_.allocate(kPaddedCapacity);
     claim_buf_.reserve(1024);
   }
 
@@ -69,12 +70,16 @@ class Verifier::Impl {
                                const Policy& policy, VerifyOutcome* out);
   void Remember(uint64_t hash, std::string_view token, const Key& key,
                 size_t payload_len, const RegisteredClaims& claims);
+  // The whole padded segment is valid JSON (RFC 7519 §7.2). On-Demand
+  // checks only the values it reads: `{"alg":"HS256","x":tru}` would pass.
+  bool ValidJson(const uint8_t* data, ptrdiff_t len);
 
   TokenCache cache_;
   VerifierStats stats_;
   ondemand::parser header_parser_;
   ondemand::parser payload_parser_;
   ondemand::document payload_doc_;
+  simdjson::dom::parser validator_;  // full validation of both segments
   std::unique_ptr<uint8_t[]> header_buf_;
   std::unique_ptr<uint8_t[]> payload_buf_;
   std::unique_ptr<uint8_t[]> sig_buf_;
@@ -125,6 +130,10 @@ void Verifier::Impl::Verify(std::string_view token, const Policy& policy,
   std::memset(payload_buf_.get() + payload_len, 0, simdjson::SIMDJSON_PADDING);
 
   // Header, key, signature.
+  if (!ValidJson(header_buf_.get(), header_len)) {
+    out->result = AuthResult::kMalformed;
+    return;
+  }
   JoseHeader header;
   out->result = ParseJoseHeader(header_parser_, header_buf_.get(),
                                 static_cast<size_t>(header_len),
@@ -138,7 +147,11 @@ void Verifier::Impl::Verify(std::string_view token, const Policy& policy,
       policy, &key);
   if (out->result != AuthResult::kOk) return;
 
-  // Claims.
+  // Claims (a cached payload was validated here before it was cached).
+  if (!ValidJson(payload_buf_.get(), payload_len)) {
+    out->result = AuthResult::kMalformed;
+    return;
+  }
   if (payload_parser_
           .iterate(payload_buf_.get(), static_cast<size_t>(payload_len),
                    kPaddedCapacity)
@@ -187,6 +200,13 @@ AuthResult Verifier::Impl::VerifySignature(const JwsParts& parts,
   if (!any_candidate) return AuthResult::kNoKey;
   if (!any_supports) return AuthResult::kUnsupportedAlg;
   return AuthResult::kBadSignature;
+}
+
+bool Verifier::Impl::ValidJson(const uint8_t* data, ptrdiff_t len) {
+  simdjson::dom::element unused;
+  return validator_
+             .parse(data, static_cast<size_t>(len), /*realloc_if_needed=*/false)
+             .get(unused) == simdjson::SUCCESS;
 }
 
 void Verifier::Impl::Remember(uint64_t hash, std::string_view token,

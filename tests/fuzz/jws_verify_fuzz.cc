@@ -12,8 +12,9 @@
 // Invariants (FUZZ_CHECK):
 //   1. a token that verifies is justified by an independent oracle: signed
 //      by a key of the policy with the header's alg and matching kid;
-//   2. it is within its time claims (exp required) and matches the policy's
-//      iss/aud, judged from a separate DOM parse of the payload;
+//   2. its payload is a valid JSON object (a separate, validating DOM
+//      parse), within its time claims (exp required), and matches the
+//      policy's iss/aud;
 //   3. a verifier with a token cache answers exactly as one without (result,
 //      sub, claim values) for every policy and time, also after the keys
 //      were replaced by equal keys with new ids;
@@ -193,9 +194,8 @@ void CheckClaims(std::string_view token, const jwt::Policy& policy,
   FUZZ_CHECK(payload.has_value(), "verified payload is not base64url");
   simdjson::dom::parser parser;
   simdjson::dom::object obj;
-  if (parser.parse(*payload).get_object().get(obj) != simdjson::SUCCESS) {
-    return;
-  }
+  FUZZ_CHECK(parser.parse(*payload).get_object().get(obj) == simdjson::SUCCESS,
+             "verified a payload that is not a valid JSON object");
   const double leeway = static_cast<double>(policy.leeway_seconds);
   const double t = static_cast<double>(now);
   double exp = 0;
