@@ -44,23 +44,29 @@ absl::StatusOr<std::string> DecodeMember(dom::object jwk, const char* member,
 // when a random Miller-Rabin base happens to reveal a factor, so one JWKS
 // could load on one fetch and fail on the next (fuzz finding
 // jwks_parse-rsa-random-check). The same rules, decided the same way on
-// every call: n odd, not prime and with no factor below 752; e odd, above
-// 1 and below n; n at most 16384 bits (OpenSSL's RSA limit for any use).
+// every call: e odd, above 1 and below n; n odd, at most 16384 bits
+// (OpenSSL's RSA limit for any use), with no factor below 752 and not a
+// prime. The last is Fermat's test to base 2, 2^(n-1) mod n == 1: true of
+// every prime (and of rare composites, refused too), one modular
+// exponentiation where a proof of primality would take a hundred.
 absl::Status CheckRsaPublic(const BIGNUM* n, const BIGNUM* e,
                             std::string_view what) {
   bool ok = BN_num_bits(n) <= 16384 && BN_is_odd(n) && BN_is_odd(e) &&
             !BN_is_one(e) && BN_cmp(e, n) < 0;
   for (BN_ULONG d = 3; ok && d < 752; d += 2) ok = BN_mod_word(n, d) != 0;
   if (ok) {
-    // A prime is no RSA modulus. BN_check_prime never calls a prime
-    // composite and calls a composite prime with probability below 2^-128.
     std::unique_ptr<BN_CTX, OpenSslDeleter<BN_CTX_free>> ctx(BN_CTX_new());
-    ok = ctx != nullptr && BN_check_prime(n, ctx.get(), nullptr) == 0;
+    BignumPtr two(BN_new()), n_minus_1(BN_dup(n)), r(BN_new());
+    ok = ctx && two && n_minus_1 && r && BN_set_word(two.get(), 2) == 1 &&
+         BN_sub_word(n_minus_1.get(), 1) == 1 &&
+         BN_mod_exp(r.get(), two.get(), n_minus_1.get(), n, ctx.get()) == 1 &&
+         !BN_is_one(r.get());
   }
   if (!ok) {
     return absl::InvalidArgumentError(
-        absl::StrCat(Sv(what), ": public key fails validation (RSA modulus or "
-                               "exponent unusable)"));
+        absl::StrCat(Sv(what),
+                     ": public key fails validation (RSA modulus or "
+                     "exponent unusable)"));
   }
   return absl::OkStatus();
 }

@@ -4,6 +4,7 @@
 // malformed modulus on about one parse in 40, by chance).
 #include <openssl/bn.h>
 
+#include <chrono>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -68,6 +69,27 @@ TEST(JwksRsaCheckTest, PrimeModulusIsRefused) {
   EXPECT_THAT(ParseJwks("idp", RsaJwks(p.get(), Word(65537).get())),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("fails validation")));
+}
+
+// Fuzz finding jwks_parse/prime-modulus-slow: proving a 2432-bit "modulus"
+// prime took 0.6 s (BN_check_prime, 128 rounds); an 8192-bit one ~15 s.
+// Fermat's test refuses it after one modular exponentiation.
+TEST(JwksRsaCheckTest, LargePrimeModulusIsRefusedQuickly) {
+  std::ifstream in(JWTGATE_SOURCE_DIR
+                   "/tests/fuzz/findings/jwks_parse/prime-modulus-slow");
+  std::stringstream text;
+  text << in.rdbuf();
+  ASSERT_FALSE(text.str().empty());
+  BnPtr p8192(BN_get_rfc3526_prime_8192(nullptr), &BN_free);
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_THAT(ParseJwks("idp", text.str()),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("fails validation")));
+  EXPECT_THAT(ParseJwks("idp", RsaJwks(p8192.get(), Word(65537).get())),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("fails validation")));
+  // About 0.1 s here; a primality proof would take over 10 s.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
 }
 
 TEST(JwksRsaCheckTest, EvenModulusOrSmallFactorIsRefused) {
