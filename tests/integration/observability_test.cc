@@ -23,12 +23,31 @@ namespace {
 using std::chrono::seconds;
 using Labels = std::vector<std::pair<std::string, std::string>>;
 
+double Delta(const MetricsScrape& before, const MetricsScrape& after,
+             std::string_view name, const Labels& labels = {}) {
+  return after.Get(name, labels) - before.Get(name, labels);
+}
+
 class ObservabilityTest : public GatewayFixture {
  protected:
   MetricsScrape Scrape() {
     absl::StatusOr<MetricsScrape> m = ScrapeMetrics(metrics_port());
     EXPECT_TRUE(m.ok()) << m.status();
     return m.ok() ? *std::move(m) : *MetricsScrape::Parse("");
+  }
+  // A scrape once `total` requests since `base` are counted: a shard
+  // records a request when its last send completes, which may be just
+  // after the client has read the answer.
+  MetricsScrape ScrapeCounting(const MetricsScrape& base, double total) {
+    MetricsScrape m = Scrape();
+    Eventually(
+        [&] {
+          m = Scrape();
+          return Delta(base, m, "jwtgate_request_duration_seconds_count") >=
+                 total;
+        },
+        std::chrono::seconds(2));
+    return m;
   }
   // A token for /api/ signed with secret() but expired an hour ago.
   std::string ExpiredToken() const {
@@ -56,11 +75,6 @@ class ObservabilityTest : public GatewayFixture {
   }
 };
 
-double Delta(const MetricsScrape& before, const MetricsScrape& after,
-             std::string_view name, const Labels& labels = {}) {
-  return after.Get(name, labels) - before.Get(name, labels);
-}
-
 TEST_F(ObservabilityTest, MetricsMoveWithEachClassOfRequest) {
   GatewayConfig config;
   config.shards = 2;
@@ -81,7 +95,7 @@ TEST_F(ObservabilityTest, MetricsMoveWithEachClassOfRequest) {
       ASSERT_EQ(r.status, 200);
     }
   }
-  const MetricsScrape m1 = Scrape();
+  const MetricsScrape m1 = ScrapeCounting(m0, 3);
   EXPECT_EQ(Delta(m0, m1, "jwtgate_token_cache_misses_total"), 1);
   EXPECT_EQ(Delta(m0, m1, "jwtgate_token_cache_hits_total"), 2);
   EXPECT_EQ(Delta(m0, m1, "jwtgate_requests_total",
@@ -96,7 +110,7 @@ TEST_F(ObservabilityTest, MetricsMoveWithEachClassOfRequest) {
   EXPECT_EQ(StatusOf("/nowhere/echo"), 404);
   EXPECT_EQ(StatusOf("/dead/echo"), 502);
   EXPECT_EQ(StatusOf("/public/echo"), 200);
-  const MetricsScrape m2 = Scrape();
+  const MetricsScrape m2 = ScrapeCounting(m0, 10);
 
   EXPECT_EQ(Delta(m1, m2, "jwtgate_requests_total",
                   {{"route", "api"}, {"code", "401"}}),
