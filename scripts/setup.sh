@@ -19,20 +19,4 @@ PACKAGES=(
   curl python3 prometheus systemd
 )
 
-missing=()
-for p in "${PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
-    || missing+=("$p")
-done
-if ((${#missing[@]} == 0)); then
-  echo "setup: all packages present"
-  exit 0
-fi
-if [[ $(id -u) -ne 0 ]]; then
-  echo "setup: need root to install: ${missing[*]}" >&2
-  exit 1
-fi
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}"
-echo "setup: installed ${missing[*]}"
+exec "$(dirname "$0")/apt-install.sh" "setup" "${PACKAGES[@]}"

@@ -11,20 +11,4 @@ set -euo pipefail
 
 PACKAGES=(haproxy nginx wrk gnuplot-nox python3)
 
-missing=()
-for p in "${PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
-    || missing+=("$p")
-done
-if ((${#missing[@]} == 0)); then
-  echo "load setup: all packages present"
-  exit 0
-fi
-if [[ $(id -u) -ne 0 ]]; then
-  echo "load setup: need root to install: ${missing[*]}" >&2
-  exit 1
-fi
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}"
-echo "load setup: installed ${missing[*]}"
+exec "$(dirname "$0")/../../scripts/apt-install.sh" "load setup" "${PACKAGES[@]}"
