@@ -247,7 +247,7 @@ class FaultFixture : public GatewayFixture {
             << " KiB, warm-up level " << warm_rss << " KiB";
       }
     }
-    BystanderReport seen = bystander.Stop();
+    BystanderReport seen = bystander.Stop(/*min_ok=*/3);
     EXPECT_TRUE(WasServed(seen));
     EXPECT_TRUE(Settled(0, warm_pipes)) << "after the last round";
     const FdCensus end = Census();

@@ -5,7 +5,8 @@
 // at their starting level, and other clients served meanwhile.
 //
 //   FdCensus     jwtgate's descriptors from /proc/PID/fd, its sockets sorted
-//                by /proc/PID/net/tcp into client, upstream and other.
+//                into client, upstream and other by asking each socket
+//                (pidfd_getfd; /proc/PID/net/tcp where that is refused).
 //   Bystander    a thread that keeps sending authenticated requests through
 //                the gateway while a fault runs, and reports how they went.
 //   FaultFixture GatewayFixture with a fault world (small pools, a
@@ -21,14 +22,18 @@
 // LeakSanitizer's report at jwtgate's exit (a non-zero exit status, which
 // TearDown fails on) is the leak check.
 //
-// Header-only. Thread rule: a Bystander's counters are read only after
+// Header-only. Thread rule: a Bystander's report is read only after
 // Stop(); everything else runs on the test thread.
 #ifndef JWTGATE_TESTS_INTEGRATION_FAULT_UTIL_H_
 #define JWTGATE_TESTS_INTEGRATION_FAULT_UTIL_H_
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -40,6 +45,7 @@
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -49,6 +55,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "jwtgate/common/unique_fd.h"
 #include "tests/integration/integration_util.h"
 #include "tests/integration/scripted_upstream.h"
 
@@ -83,8 +90,8 @@ struct FdCensus {
   int close_wait = 0;  // of client + upstream: the peer closed, jwtgate not
   int pipes = 0;       // pipe ends (splice pipes, pooled per shard)
   int other = 0;       // listeners, ring, eventfds, files, stray sockets
-  int stray = 0;       // of `other`: sockets without a TCP entry (just made,
-                       // or closed by the kernel but not yet by jwtgate)
+  int stray = 0;       // of `other`: TCP sockets without a peer (not yet
+                       // connected, or reset and not yet closed by jwtgate)
   std::vector<std::string> others;  // "fd -> target" of each `other`
 
   std::string ToString() const {
@@ -96,12 +103,13 @@ struct FdCensus {
   }
 };
 
-// A TCP socket of /proc/net/tcp: its ports and state.
-struct TcpEntry {
+// What the census needs to know of one socket.
+struct SocketFacts {
+  bool tcp = false;
   uint16_t local_port = 0;
-  uint16_t remote_port = 0;
-  bool listening = false;   // LISTEN (0A)
-  bool close_wait = false;  // CLOSE_WAIT (08)
+  uint16_t remote_port = 0;  // 0: no peer (closed or never connected)
+  bool listening = false;
+  bool close_wait = false;
 };
 
 // Port of "0100007F:1F90" (hex address:port).
@@ -115,9 +123,12 @@ inline uint16_t HexPort(const std::string& addr) {
   return static_cast<uint16_t>(port);
 }
 
-// Inode -> TCP entry, from the network namespace of `pid`.
-inline std::unordered_map<uint64_t, TcpEntry> TcpTable(pid_t pid) {
-  std::unordered_map<uint64_t, TcpEntry> table;
+// Inode -> TCP socket, from /proc/PID/net/tcp{,6}: the fallback when
+// pidfd_getfd is not allowed. The kernel writes that table in pieces, so
+// under heavy socket churn (another test's thousands of connections) an
+// entry can be missed; a missed socket then counts as stray.
+inline std::unordered_map<uint64_t, SocketFacts> TcpTable(pid_t pid) {
+  std::unordered_map<uint64_t, SocketFacts> table;
   for (const char* file : {"tcp", "tcp6"}) {
     std::ifstream in(absl::StrCat("/proc/", pid, "/net/", file));
     std::string line;
@@ -129,48 +140,98 @@ inline std::unordered_map<uint64_t, TcpEntry> TcpTable(pid_t pid) {
       fields >> slot >> local >> remote >> state >> queues >> timer >> retr >>
           uid >> tmo >> inode;
       if (inode == 0) continue;  // TIME_WAIT and friends own no descriptor
-      table[inode] = {HexPort(local), HexPort(remote), state == "0A",
-                      state == "08"};
+      table[inode] = {true, HexPort(local),
+                      state == "07" ? uint16_t{0} : HexPort(remote),
+                      state == "0A", state == "08"};
     }
   }
   return table;
 }
 
+// Facts of socket `fd` of the process behind `pidfd`, asked of the socket
+// itself through a duplicate (pidfd_getfd, Linux 5.6, allowed to a parent):
+// exact even while the system's socket tables churn. nullopt if not allowed.
+inline std::optional<SocketFacts> AskSocket(int pidfd, int fd) {
+  const int dup = static_cast<int>(::syscall(SYS_pidfd_getfd, pidfd, fd, 0));
+  if (dup < 0) return std::nullopt;
+  UniqueFd own(dup);
+  SocketFacts f;
+  sockaddr_storage addr{};
+  socklen_t len = sizeof(addr);
+  if (::getsockname(dup, reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
+      (addr.ss_family != AF_INET && addr.ss_family != AF_INET6)) {
+    return f;  // not a TCP/IP socket
+  }
+  auto port_of = [](const sockaddr_storage& a) {
+    return ntohs(a.ss_family == AF_INET
+                     ? reinterpret_cast<const sockaddr_in&>(a).sin_port
+                     : reinterpret_cast<const sockaddr_in6&>(a).sin6_port);
+  };
+  f.tcp = true;
+  f.local_port = port_of(addr);
+  int accepting = 0;
+  socklen_t alen = sizeof(accepting);
+  ::getsockopt(dup, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &alen);
+  f.listening = accepting != 0;
+  tcp_info info{};
+  socklen_t ilen = sizeof(info);
+  const bool closed =
+      ::getsockopt(dup, IPPROTO_TCP, TCP_INFO, &info, &ilen) == 0 &&
+      info.tcpi_state == TCP_CLOSE;
+  f.close_wait = info.tcpi_state == TCP_CLOSE_WAIT;
+  len = sizeof(addr);
+  if (!closed &&
+      ::getpeername(dup, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    f.remote_port = port_of(addr);
+  }
+  return f;
+}
+
 inline FdCensus TakeFdCensus(pid_t pid, uint16_t gateway_port,
                              const std::vector<uint16_t>& upstream_ports) {
   FdCensus census;
-  const std::unordered_map<uint64_t, TcpEntry> tcp = TcpTable(pid);
+  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  std::optional<std::unordered_map<uint64_t, SocketFacts>> table;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(
            absl::StrCat("/proc/", pid, "/fd"), ec)) {
     ++census.total;
-    std::string target = std::filesystem::read_symlink(entry.path(), ec);
+    const std::string name = entry.path().filename().string();
+    const std::string target = std::filesystem::read_symlink(entry.path(), ec);
+    int fd = -1;
     uint64_t inode = 0;
-    auto it = tcp.end();
-    if (target.rfind("socket:[", 0) == 0 &&
+    std::optional<SocketFacts> f;
+    if (target.rfind("socket:[", 0) == 0 && absl::SimpleAtoi(name, &fd) &&
         absl::SimpleAtoi(target.substr(8, target.size() - 9), &inode)) {
-      it = tcp.find(inode);
+      if (pidfd.valid()) f = AskSocket(pidfd.get(), fd);
+      if (!f.has_value()) {
+        if (!table.has_value()) table = TcpTable(pid);
+        auto it = table->find(inode);
+        f = it != table->end() ? it->second : SocketFacts{};
+        if (it == table->end()) f->tcp = true;  // missed, or closed
+      }
     }
     if (target.rfind("pipe:[", 0) == 0) {
       ++census.pipes;
-    } else if (it == tcp.end() || it->second.listening) {
-      ++census.other;
-      if (it == tcp.end() && inode != 0) ++census.stray;
+    } else if (!f.has_value() || !f->tcp || f->listening) {
+      ++census.other;  // files, eventfds, the ring, listeners, AF_UNIX
       census.others.push_back(
-          absl::StrCat(entry.path().filename().string(), "->", target,
-                       it == tcp.end() ? "" : " (listening)"));
-    } else if (it->second.local_port == gateway_port) {
+          absl::StrCat(name, "->", target,
+                       f.has_value() && f->listening ? " (listening)" : ""));
+    } else if (f->remote_port != 0 && f->local_port == gateway_port) {
       ++census.client;
-      census.close_wait += it->second.close_wait;
-    } else if (std::find(upstream_ports.begin(), upstream_ports.end(),
-                         it->second.remote_port) != upstream_ports.end()) {
+      census.close_wait += f->close_wait;
+    } else if (f->remote_port != 0 &&
+               std::find(upstream_ports.begin(), upstream_ports.end(),
+                         f->remote_port) != upstream_ports.end()) {
       ++census.upstream;
-      census.close_wait += it->second.close_wait;
+      census.close_wait += f->close_wait;
     } else {
       ++census.other;
+      if (f->remote_port == 0) ++census.stray;
       census.others.push_back(absl::StrCat(
-          entry.path().filename().string(), "->", target, " (tcp ",
-          it->second.local_port, "->", it->second.remote_port, ")"));
+          name, "->", target, " (tcp ", f->local_port, "->", f->remote_port,
+          f->remote_port == 0 ? ", closed)" : ")"));
     }
   }
   return census;
@@ -261,7 +322,14 @@ class Bystander {
   }
   ~Bystander() { Stop(); }
 
-  BystanderReport Stop() {
+  // Stops once it has been served `min_ok` times (waiting at most
+  // `timeout` for that; a fast fault may end before), and reports.
+  BystanderReport Stop(int min_ok = 0, std::chrono::milliseconds timeout =
+                                           std::chrono::seconds(3)) {
+    const auto deadline = FaultClock::now() + timeout;
+    while (served_.load() < min_ok && FaultClock::now() < deadline) {
+      ::poll(nullptr, 0, 10);
+    }
     stop_.store(true);
     if (thread_.joinable()) thread_.join();
     return report_;
@@ -298,6 +366,7 @@ class Bystander {
       report_.slowest = std::max(report_.slowest, took);
       if (error.ok()) {
         ++report_.ok;
+        served_.store(report_.ok);
       } else {
         if (report_.failed++ == 0) report_.first_failure = error.ToString();
         kept.reset();
@@ -310,6 +379,7 @@ class Bystander {
   const std::string token_;
   const std::chrono::milliseconds period_;
   std::atomic<bool> stop_{false};
+  std::atomic<int> served_{0};
   BystanderReport report_;
   std::thread thread_;
 };
