@@ -414,6 +414,11 @@ void Shard::OnClientTimer(Connection& c) {
     AnswerStatus(c, 408, /*close=*/true);
     return;
   }
+  if (c.state == State::kProxying && c.ex != nullptr &&
+      c.ex->request_phase == Exchange::RequestPhase::kBody) {
+    FailRequestBody(c, 408);  // the body stopped for client_idle_timeout
+    return;
+  }
   CloseClient(c);
 }
 
@@ -452,7 +457,14 @@ void Shard::CloseClient(Connection& c) {
   }
   timers_.Disarm(&c.timer);
   c.state = State::kClosing;
-  if (c.inflight > 0) CancelFd(c.fd);
+  if (c.inflight > 0) {
+    // By user_data: a cancel by fd scans the ring's pending requests, so
+    // closing thousands of connections at once stalled the shard.
+    for (OpKind kind : {OpKind::kClientRecv, OpKind::kClientSend,
+                        OpKind::kClientPollIn, OpKind::kClientPollOut}) {
+      Cancel(Cookie(kind, c.slot, c.gen));
+    }
+  }
   MaybeFreeClient(c);
 }
 

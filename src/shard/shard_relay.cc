@@ -52,6 +52,8 @@ void Shard::ForwardRequestBody(Connection& c, uint16_t bid, const char* data,
       return;
     }
     ex.body_streamed = true;
+    timers_.Disarm(&c.timer);  // the upstream's turn (OnUpstreamSend)
+    timers_.Arm(&up->timer, kTimerUpstreamResponse, now_ms_);
     FlushUpstream(*up);
   }
   UpdateClientReading(c);

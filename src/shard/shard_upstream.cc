@@ -267,7 +267,17 @@ void Shard::OnUpstreamSend(UpstreamConn& up, const io_uring_cqe& cqe) {
     UpstreamFailed(*c, up, ops::UpstreamErrorKind::kReset);
     return;
   }
-  timers_.Arm(&up.timer, kTimerUpstreamResponse, now_ms_);
+  // upstream_timeout is the upstream's silence once it has all we have for
+  // it. While the client's body is still coming and nothing waits to be
+  // written, the client's timer runs instead: a slow uploader is not a
+  // slow upstream.
+  if (c->ex->request_phase == Exchange::RequestPhase::kBody && up.out.empty() &&
+      !c->ex->req_splice.active()) {
+    timers_.Disarm(&up.timer);
+    timers_.Arm(&c->timer, kTimerClientIdle, now_ms_);
+  } else {
+    timers_.Arm(&up.timer, kTimerUpstreamResponse, now_ms_);
+  }
   UpdateClientReading(*c);
   FlushUpstream(up);
   if (c->ex->req_splice.active()) {
@@ -371,7 +381,13 @@ void Shard::CloseUpstream(UpstreamConn& up) {
   timers_.Disarm(&up.timer);
   up.state = UState::kClosing;
   up.out.DropQueued([this](uint16_t bid) { Recycle(bid); });
-  if (up.inflight > 0) CancelFd(up.fd);
+  if (up.inflight > 0) {  // by user_data, not by fd (see CloseClient)
+    for (OpKind kind : {OpKind::kUpstreamConnect, OpKind::kUpstreamRecv,
+                        OpKind::kUpstreamSend, OpKind::kUpstreamPollIn,
+                        OpKind::kUpstreamPollOut}) {
+      Cancel(Cookie(kind, up.slot, up.gen));
+    }
+  }
   MaybeFreeUpstream(up);
 }
 
