@@ -168,6 +168,19 @@ INSTANTIATE_TEST_SUITE_P(
                 "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
                 "Content-Length: 5\r\n\r\n0\r\n\r\n",
                 RequestError::kSmuggling},
+        // Fuzz finding request_head/connect-with-body: llhttp ends a
+        // CONNECT at its head, so its body became the next request.
+        BadCase{"CONNECT with CL",
+                "CONNECT /x HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n"
+                "\r\nhello",
+                RequestError::kMalformed},
+        BadCase{"CONNECT chunked",
+                "CONNECT /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: "
+                "chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+                RequestError::kMalformed},
+        BadCase{"CONNECT authority-form",
+                "CONNECT a:443 HTTP/1.1\r\nHost: a\r\n\r\n",
+                RequestError::kMalformed},
         BadCase{"two different CL",
                 "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n"
                 "Content-Length: 6\r\n\r\nhello!",
