@@ -301,7 +301,8 @@ TEST_F(ReloadTest, RotatedSecretFileIsUsedAfterReloadAndTheOldOneRefused) {
 class ListenerReloadTest : public ReloadTest {
  protected:
   void StartWithSecondListener() {
-    ASSERT_OK_AND_ASSIGN(second_, PickFreePort());
+    ASSERT_OK_AND_ASSIGN(second_reserved_, ReservePort());
+    second_ = second_reserved_.port;
     GatewayConfig config;
     config.gateway_extra = absl::StrCat("listen = 127.0.0.1:", second_, "\n");
     ASSERT_NO_FATAL_FAILURE(StartGateway(config));
@@ -310,6 +311,7 @@ class ListenerReloadTest : public ReloadTest {
   std::string SecondListenLine() const {
     return absl::StrCat("listen = 127.0.0.1:", second_, "\n");
   }
+  PortReservation second_reserved_;
   uint16_t second_ = 0;
 };
 
@@ -344,7 +346,8 @@ TEST_F(ListenerReloadTest, UnchangedListenerKeepsItsConnectionsAcrossReload) {
 
 TEST_F(ListenerReloadTest, ListenerAddedByReloadAcceptsConnections) {
   ASSERT_NO_FATAL_FAILURE(StartWithSecondListener());
-  ASSERT_OK_AND_ASSIGN(uint16_t third, PickFreePort());
+  ASSERT_OK_AND_ASSIGN(PortReservation third_reserved, ReservePort());
+  const uint16_t third = third_reserved.port;
   ASSERT_OK_AND_ASSIGN(
       std::string ini,
       ReplaceOnce(Ini(), SecondListenLine(),

@@ -16,7 +16,8 @@ using std::chrono::seconds;
 class TestUpstreamTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(port_, PickFreePort());
+    ASSERT_OK_AND_ASSIGN(reserved_, ReservePort());
+    port_ = reserved_.port;
     ASSERT_OK_AND_ASSIGN(
         Process p,
         Process::Start(
@@ -34,6 +35,7 @@ class TestUpstreamTest : public ::testing::Test {
   }
   absl::StatusOr<HttpClient> Connect() { return HttpClient::Connect(port_); }
 
+  PortReservation reserved_;
   uint16_t port_ = 0;
   std::optional<Process> upstream_;
 };

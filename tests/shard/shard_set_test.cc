@@ -17,6 +17,8 @@
 #include "jwtgate/jwt/mint.h"
 #include "tests/shard/in_test_upstream.h"
 #include "tests/testing/http_client.h"
+#include "tests/testing/process.h"
+#include "tests/testing/status_matchers.h"
 
 namespace jwtgate {
 namespace {
@@ -35,23 +37,6 @@ uint16_t PortOf(const SocketAddress& a) {
   return ntohs(reinterpret_cast<const sockaddr_in*>(&a.storage)->sin_port);
 }
 
-// A free port on 127.0.0.1, held by a bound (not listening) SO_REUSEPORT
-// socket until the fd is closed, so no other process takes it meanwhile;
-// the gateway's SO_REUSEPORT listeners may bind it too.
-UniqueFd ReservePort(uint16_t* port) {
-  UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  int one = 1;
-  setsockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  socklen_t len = sizeof(a);
-  getsockname(fd.get(), reinterpret_cast<sockaddr*>(&a), &len);
-  *port = ntohs(a.sin_port);
-  return fd;
-}
-
 class ShardSetTest : public ::testing::Test {
  protected:
   void SetUp() override { setenv(kSecretEnv, kSecret, 1); }
@@ -67,8 +52,9 @@ class ShardSetTest : public ::testing::Test {
     if (upstream_port < 0) upstream_port = upstream_.port();
     path_ = ::testing::TempDir() + "/shard_set_test_" +
             std::to_string(::getpid()) + ".ini";
-    uint16_t port = 0;
-    UniqueFd reserved = ReservePort(&port);
+    ASSERT_OK_AND_ASSIGN(testing::PortReservation reserved,
+                         testing::ReservePort());
+    const uint16_t port = reserved.port;
     std::ofstream(path_) << "[gateway]\nlisten = 127.0.0.1:" << port
                          << "\nshards = " << shards << "\naccess_log = off\n"
                          << extra_gateway

@@ -354,14 +354,25 @@ void GatewayFixture::RestartUpstream() {
 bool GatewayFixture::TryStart(const GatewayConfig& config, std::string* why) {
   gateway_.reset();
   upstream_.reset();
-  for (uint16_t* p : {&port_, &metrics_port_, &upstream_port_, &dead_port_}) {
-    absl::StatusOr<uint16_t> picked = PickFreePort();
-    if (!picked.ok()) {
-      *why = picked.status().ToString();
+  // The gateway's and the upstream's ports stay reserved for the whole test
+  // (their listeners use SO_REUSEPORT and would otherwise share a port with
+  // another test's); the dead port stays reserved so it keeps refusing.
+  reserved_.clear();
+  for (uint16_t* p : {&port_, &upstream_port_, &dead_port_}) {
+    absl::StatusOr<PortReservation> r = ReservePort();
+    if (!r.ok()) {
+      *why = r.status().ToString();
       return false;
     }
-    *p = *picked;
+    *p = r->port;
+    reserved_.push_back(std::move(r->fd));
   }
+  absl::StatusOr<uint16_t> picked = PickFreePort();
+  if (!picked.ok()) {
+    *why = picked.status().ToString();
+    return false;
+  }
+  metrics_port_ = *picked;
 
   upstream_threads_ = config.upstream_threads;
   absl::Status s = StartUpstream(upstream_threads_);

@@ -180,6 +180,7 @@ class GatewayFixture : public ::testing::Test {
   std::string secret_, secret2_;
   uint16_t port_ = 0, metrics_port_ = 0, upstream_port_ = 0, dead_port_ = 0;
   uint16_t blackhole_port_ = 0;
+  std::vector<UniqueFd> reserved_;  // see ReservePort
   UniqueFd blackhole_;
   std::vector<UniqueFd> blackhole_fillers_;
   std::optional<Process> upstream_;

@@ -179,18 +179,40 @@ std::string DescribeWaitStatus(int status) {
   return absl::StrCat("wait status ", status);
 }
 
-absl::StatusOr<uint16_t> PickFreePort() {
-  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd.valid()) return ErrnoStatus("socket");
+namespace {
+
+absl::StatusOr<PortReservation> BindLoopbackPort(bool reuse_port) {
+  PortReservation out;
+  out.fd.Reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!out.fd.valid()) return ErrnoStatus("socket");
+  const int one = 1;
+  if (reuse_port && ::setsockopt(out.fd.get(), SOL_SOCKET, SO_REUSEPORT, &one,
+                                 sizeof(one)) != 0) {
+    return ErrnoStatus("setsockopt(SO_REUSEPORT)");
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+  if (::bind(out.fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) !=
+      0) {
     return ErrnoStatus("bind");
   }
   socklen_t len = sizeof(addr);
-  ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len);
-  return ntohs(addr.sin_port);
+  ::getsockname(out.fd.get(), reinterpret_cast<sockaddr*>(&addr), &len);
+  out.port = ntohs(addr.sin_port);
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<uint16_t> PickFreePort() {
+  absl::StatusOr<PortReservation> r = BindLoopbackPort(/*reuse_port=*/false);
+  if (!r.ok()) return r.status();
+  return r->port;
+}
+
+absl::StatusOr<PortReservation> ReservePort() {
+  return BindLoopbackPort(/*reuse_port=*/true);
 }
 
 absl::Status WaitForPort(uint16_t port, milliseconds timeout, Process* watch) {

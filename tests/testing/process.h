@@ -80,8 +80,22 @@ class Process {
 std::string DescribeWaitStatus(int status);
 
 // A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then
-// closed). Callers that bind it later must cope with a lost race.
+// closed). Callers that bind it later must cope with a lost race. Only for
+// listeners without SO_REUSEPORT (the metrics port), whose bind fails loudly
+// on a lost race; SO_REUSEPORT listeners use ReservePort.
 absl::StatusOr<uint16_t> PickFreePort();
+
+// A TCP port on 127.0.0.1 held by a bound, not listening, SO_REUSEPORT
+// socket for as long as `fd` lives. bind(0) never hands out a port shared
+// that way, so no other test running in parallel picks it (two SO_REUSEPORT
+// listeners of two tests on one port would silently share its connections),
+// while the gateway's and the test upstream's SO_REUSEPORT listeners may
+// bind it. Connects to it are refused while nothing listens there.
+struct PortReservation {
+  UniqueFd fd;
+  uint16_t port = 0;
+};
+absl::StatusOr<PortReservation> ReservePort();
 
 // Waits until 127.0.0.1:`port` accepts a connection. Fails early when
 // `watch` (optional) exits, and at `timeout`.
