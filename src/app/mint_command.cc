@@ -17,8 +17,6 @@
 namespace jwtgate::app {
 namespace {
 
-using config::Cat;
-
 struct MintArgs {
   std::string alg = "HS256";
   std::string secret_env, secret_file, secret_encoding = "raw";
@@ -256,7 +254,7 @@ int RunMint(const std::vector<std::string_view>& args, int64_t now_unix,
   }
   absl::StatusOr<std::string> token = jwt::Mint(m.options);
   std::fill(m.options.secret.begin(), m.options.secret.end(), '\0');
-  if (!token.ok()) return Failure(err, config::ToStd(token.status().message()));
+  if (!token.ok()) return Failure(err, ToStd(token.status().message()));
   out << *token << "\n";
   return kExitOk;
 }

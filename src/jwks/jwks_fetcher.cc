@@ -242,7 +242,7 @@ absl::Status JwksFetcher::Wait(absl::Duration timeout,
 }
 
 int JwksFetcher::SourceIndex(std::string_view name) const {
-  auto it = index_by_name_.find(Sv(name));
+  auto it = index_by_name_.find(ToAbsl(name));
   return it == index_by_name_.end() ? -1 : it->second;
 }
 

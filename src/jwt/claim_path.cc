@@ -56,7 +56,7 @@ absl::Status ParseClaimPathPrefix(std::string_view text, ClaimPath* path,
         return absl::InvalidArgumentError(
             text.empty() ? "missing claim name"
                          : absl::StrCat("expected a claim name at \"",
-                                        Sv(text.substr(0, 16)), "\""));
+                                        ToAbsl(text.substr(0, 16)), "\""));
       }
       segment.assign(text.substr(0, n));
       text.remove_prefix(n);
@@ -97,12 +97,12 @@ absl::StatusOr<ClaimPath> ClaimPath::Parse(std::string_view text) {
   absl::Status s = ParseClaimPathPrefix(text, &path, &rest);
   if (!s.ok()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("bad claim \"", Sv(text), "\": ", s.message()));
+        absl::StrCat("bad claim \"", ToAbsl(text), "\": ", s.message()));
   }
   if (!rest.empty()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("bad claim \"", Sv(text), "\": unexpected \"", Sv(rest),
-                     "\" after the name"));
+        absl::StrCat("bad claim \"", ToAbsl(text), "\": unexpected \"",
+                     ToAbsl(rest), "\" after the name"));
   }
   return path;
 }

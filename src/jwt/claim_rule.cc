@@ -97,13 +97,13 @@ absl::StatusOr<std::shared_ptr<const ClaimRule>> ClaimRule::Parse(
   const std::string_view t = Trim(text);
   auto fail = [&](std::string_view why) {
     return absl::InvalidArgumentError(
-        absl::StrCat("bad require rule \"", Sv(t), "\": ", Sv(why)));
+        absl::StrCat("bad require rule \"", ToAbsl(t), "\": ", ToAbsl(why)));
   };
   if (t.empty()) return fail("empty rule");
   ClaimPath path;
   std::string_view rest;
   if (absl::Status s = ParseClaimPathPrefix(t, &path, &rest); !s.ok()) {
-    return fail(StdSv(s.message()));
+    return fail(ToStd(s.message()));
   }
   rest = TrimLeft(rest);
   Op op;
@@ -122,13 +122,13 @@ absl::StatusOr<std::shared_ptr<const ClaimRule>> ClaimRule::Parse(
     case Op::kNe:
     case Op::kContains: {
       auto value = ParseValue(rest);
-      if (!value.ok()) return fail(StdSv(value.status().message()));
+      if (!value.ok()) return fail(ToStd(value.status().message()));
       values.push_back(*std::move(value));
       break;
     }
     case Op::kIn: {
       auto list = ParseList(rest);
-      if (!list.ok()) return fail(StdSv(list.status().message()));
+      if (!list.ok()) return fail(ToStd(list.status().message()));
       values = *std::move(list);
       break;
     }

@@ -19,13 +19,14 @@ absl::Status CheckHmacSecret(Alg alg, size_t secret_size,
                              std::string_view what) {
   if (secret_size == 0) {
     return absl::InvalidArgumentError(
-        absl::StrCat(Sv(what), ": secret is empty"));
+        absl::StrCat(ToAbsl(what), ": secret is empty"));
   }
   const size_t min = DigestSize(alg);
   if (secret_size < min) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        Sv(what), ": secret is ", secret_size, " bytes; ", Sv(AlgName(alg)),
-        " needs at least ", min, " (RFC 7518 section 3.2)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(ToAbsl(what), ": secret is ", secret_size, " bytes; ",
+                     ToAbsl(AlgName(alg)), " needs at least ", min,
+                     " (RFC 7518 section 3.2)"));
   }
   return absl::OkStatus();
 }
@@ -37,7 +38,7 @@ absl::StatusOr<std::shared_ptr<const HmacKey>> HmacKey::Create(
     std::string name, Alg alg, std::string_view secret, std::string kid) {
   if (!IsHmac(alg)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("key ", name, ": ", Sv(AlgName(alg)),
+        absl::StrCat("key ", name, ": ", ToAbsl(AlgName(alg)),
                      " is not an HMAC alg (use HS256, HS384 or HS512)"));
   }
   const EVP_MD* md = DigestFor(alg);

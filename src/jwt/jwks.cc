@@ -25,15 +25,15 @@ absl::StatusOr<std::string> DecodeMember(dom::object jwk, const char* member,
                                          std::string_view what) {
   std::string_view text;
   if (jwk[member].get_string().get(text) != simdjson::SUCCESS) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(Sv(what), ": \"", member, "\" missing or not a string"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        ToAbsl(what), ": \"", member, "\" missing or not a string"));
   }
   std::string out(Base64UrlDecodedMaxSize(text.size()), '\0');
   const ptrdiff_t n =
       Base64UrlDecode(text, reinterpret_cast<uint8_t*>(out.data()), out.size());
   if (n <= 0) {
     return absl::InvalidArgumentError(
-        absl::StrCat(Sv(what), ": \"", member, "\" is not base64url"));
+        absl::StrCat(ToAbsl(what), ": \"", member, "\" is not base64url"));
   }
   out.resize(static_cast<size_t>(n));
   return out;
@@ -64,7 +64,7 @@ absl::Status CheckRsaPublic(const BIGNUM* n, const BIGNUM* e,
   }
   if (!ok) {
     return absl::InvalidArgumentError(
-        absl::StrCat(Sv(what),
+        absl::StrCat(ToAbsl(what),
                      ": public key fails validation (RSA modulus or "
                      "exponent unusable)"));
   }
@@ -82,14 +82,15 @@ absl::StatusOr<EvpPkeyPtr> FromParams(const char* type, OSSL_PARAM_BLD* bld,
       EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) !=
           1) {
     return absl::InvalidArgumentError(
-        absl::StrCat(Sv(what), ": invalid key (", TakeOpenSslError(), ")"));
+        absl::StrCat(ToAbsl(what), ": invalid key (", TakeOpenSslError(), ")"));
   }
   EvpPkeyPtr pkey(raw);
   if (!check) return pkey;
   EvpPkeyCtxPtr check_ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, raw, nullptr));
   if (check_ctx == nullptr || EVP_PKEY_public_check(check_ctx.get()) != 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        Sv(what), ": public key fails validation (", TakeOpenSslError(), ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(ToAbsl(what), ": public key fails validation (",
+                     TakeOpenSslError(), ")"));
   }
   return pkey;
 }
@@ -135,8 +136,9 @@ absl::StatusOr<EvpPkeyPtr> EcFromJwk(dom::object jwk, std::string_view crv,
   auto y = DecodeMember(jwk, "y", what);
   if (!y.ok()) return y.status();
   if (x->size() != size || y->size() != size) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        Sv(what), ": x and y must be ", size, " bytes each for ", Sv(crv)));
+    return absl::InvalidArgumentError(
+        absl::StrCat(ToAbsl(what), ": x and y must be ", size,
+                     " bytes each for ", ToAbsl(crv)));
   }
   const std::string point = absl::StrCat("\x04", *x, *y);
   ParamBldPtr bld(OSSL_PARAM_BLD_new());
@@ -156,14 +158,15 @@ absl::StatusOr<JwkResult> ParseOne(const std::string& name, dom::element el,
   dom::object jwk;
   if (el.get_object().get(jwk) != simdjson::SUCCESS) {
     return absl::InvalidArgumentError(
-        absl::StrCat(Sv(what), " is not an object"));
+        absl::StrCat(ToAbsl(what), " is not an object"));
   }
   std::string_view kid, kty, use, alg_name, crv;
   if (jwk["kid"].get_string().get(kid) == simdjson::SUCCESS) {
-    absl::StrAppend(&what, " (kid \"", Sv(kid), "\")");
+    absl::StrAppend(&what, " (kid \"", ToAbsl(kid), "\")");
   }
   if (jwk["kty"].get_string().get(kty) != simdjson::SUCCESS) {
-    return absl::InvalidArgumentError(absl::StrCat(Sv(what), ": no \"kty\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat(ToAbsl(what), ": no \"kty\""));
   }
   // Keys for encryption, and algs or curves we do not verify, are skipped
   // rather than refused: IdPs publish them next to signing keys.
@@ -181,26 +184,28 @@ absl::StatusOr<JwkResult> ParseOne(const std::string& name, dom::element el,
     pkey = RsaFromJwk(jwk, what);
   } else if (kty == "EC") {
     if (jwk["crv"].get_string().get(crv) != simdjson::SUCCESS) {
-      return absl::InvalidArgumentError(absl::StrCat(Sv(what), ": no \"crv\""));
+      return absl::InvalidArgumentError(
+          absl::StrCat(ToAbsl(what), ": no \"crv\""));
     }
     pkey = EcFromJwk(jwk, crv, what);
   } else if (kty == "OKP") {
     if (jwk["crv"].get_string().get(crv) != simdjson::SUCCESS) {
-      return absl::InvalidArgumentError(absl::StrCat(Sv(what), ": no \"crv\""));
+      return absl::InvalidArgumentError(
+          absl::StrCat(ToAbsl(what), ": no \"crv\""));
     }
     if (crv == "Ed25519") {
       auto x = DecodeMember(jwk, "x", what);
       if (!x.ok()) return x.status();
       if (x->size() != 32) {
         return absl::InvalidArgumentError(
-            absl::StrCat(Sv(what), ": Ed25519 x must be 32 bytes"));
+            absl::StrCat(ToAbsl(what), ": Ed25519 x must be 32 bytes"));
       }
       pkey = EvpPkeyPtr(EVP_PKEY_new_raw_public_key_ex(
           nullptr, "ED25519", nullptr,
           reinterpret_cast<const unsigned char*>(x->data()), x->size()));
       if (*pkey == nullptr) {
         return absl::InvalidArgumentError(
-            absl::StrCat(Sv(what), ": invalid Ed25519 key"));
+            absl::StrCat(ToAbsl(what), ": invalid Ed25519 key"));
       }
     }
   }

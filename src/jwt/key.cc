@@ -25,19 +25,19 @@ using DecoderCtxPtr =
 // ("RSA PUBLIC KEY") or an X.509 certificate ("CERTIFICATE").
 absl::StatusOr<EvpPkeyPtr> ReadPublicPem(std::string_view pem,
                                          std::string_view what) {
-  if (absl::StrContains(Sv(pem), "PRIVATE KEY-----")) {
+  if (absl::StrContains(ToAbsl(pem), "PRIVATE KEY-----")) {
     return absl::InvalidArgumentError(absl::StrCat(
-        Sv(what),
+        ToAbsl(what),
         ": holds a private key; give the public key (or certificate)"));
   }
-  if (absl::StrContains(Sv(pem), "-----BEGIN CERTIFICATE-----")) {
+  if (absl::StrContains(ToAbsl(pem), "-----BEGIN CERTIFICATE-----")) {
     BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
     X509Ptr cert(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)
                      : nullptr);
     EvpPkeyPtr pkey(cert ? X509_get_pubkey(cert.get()) : nullptr);
     if (pkey == nullptr) {
       return absl::InvalidArgumentError(
-          absl::StrCat(Sv(what), ": not a readable PEM certificate (",
+          absl::StrCat(ToAbsl(what), ": not a readable PEM certificate (",
                        TakeOpenSslError(), ")"));
     }
     return pkey;
@@ -51,7 +51,7 @@ absl::StatusOr<EvpPkeyPtr> ReadPublicPem(std::string_view pem,
       raw == nullptr) {
     EVP_PKEY_free(raw);
     return absl::InvalidArgumentError(absl::StrCat(
-        Sv(what), ": not a PEM public key (", TakeOpenSslError(), ")"));
+        ToAbsl(what), ": not a PEM public key (", TakeOpenSslError(), ")"));
   }
   return EvpPkeyPtr(raw);
 }
@@ -78,8 +78,9 @@ absl::StatusOr<KeyPtr> MakePemPublicKey(std::string name, Alg alg,
                                         std::string_view pem, std::string kid) {
   const std::string what = absl::StrCat("key ", name);
   if (IsHmac(alg)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        Sv(what), ": ", Sv(AlgName(alg)), " needs a secret, not a public key"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(ToAbsl(what), ": ", ToAbsl(AlgName(alg)),
+                     " needs a secret, not a public key"));
   }
   auto pkey = ReadPublicPem(pem, what);
   if (!pkey.ok()) return pkey.status();

@@ -24,7 +24,7 @@ absl::StatusOr<std::string> ReadSmallFile(const std::string& path, size_t limit,
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) {
     const int err = errno;
-    std::string msg = absl::StrCat(Sv(what), ": cannot open ", path, ": ",
+    std::string msg = absl::StrCat(ToAbsl(what), ": cannot open ", path, ": ",
                                    std::strerror(err));
     return err == ENOENT ? absl::NotFoundError(msg)
                          : absl::InvalidArgumentError(msg);
@@ -36,12 +36,12 @@ absl::StatusOr<std::string> ReadSmallFile(const std::string& path, size_t limit,
     if (n < 0) {
       if (errno == EINTR) continue;
       return absl::InvalidArgumentError(absl::StrCat(
-          Sv(what), ": cannot read ", path, ": ", std::strerror(errno)));
+          ToAbsl(what), ": cannot read ", path, ": ", std::strerror(errno)));
     }
     if (n == 0) break;
     if (out.size() + static_cast<size_t>(n) > limit) {
       return absl::InvalidArgumentError(absl::StrCat(
-          Sv(what), ": ", path, " is larger than ", limit, " bytes"));
+          ToAbsl(what), ": ", path, " is larger than ", limit, " bytes"));
     }
     out.append(buf, static_cast<size_t>(n));
   }
@@ -68,8 +68,8 @@ absl::StatusOr<std::string> ReadSecret(const KeySpec& spec,
       const char* value = std::getenv(spec.source_value.c_str());
       if (value == nullptr) {
         return absl::NotFoundError(
-            absl::StrCat(Sv(what), ": environment variable ", spec.source_value,
-                         " is not set"));
+            absl::StrCat(ToAbsl(what), ": environment variable ",
+                         spec.source_value, " is not set"));
       }
       return std::string(value);
     }
@@ -80,12 +80,13 @@ absl::StatusOr<std::string> ReadSecret(const KeySpec& spec,
       if (cred.empty() || cred.find('/') != std::string::npos || cred == "." ||
           cred == "..") {
         return absl::InvalidArgumentError(absl::StrCat(
-            Sv(what), ": secret_credential must be a plain credential name"));
+            ToAbsl(what),
+            ": secret_credential must be a plain credential name"));
       }
       const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
       if (dir == nullptr || *dir == '\0') {
         return absl::NotFoundError(absl::StrCat(
-            Sv(what), ": secret_credential ", cred,
+            ToAbsl(what), ": secret_credential ", cred,
             " needs CREDENTIALS_DIRECTORY (systemd LoadCredential=)"));
       }
       return ReadSmallFile(absl::StrCat(dir, "/", cred), kMaxSecretFile, what);
@@ -113,7 +114,7 @@ absl::StatusOr<std::string> DecodeSecret(const KeySpec& spec, std::string raw,
   if (spec.encoding == KeySpec::Encoding::kBase64) {
     if (!Base64StdDecode(text, &out)) {
       return absl::InvalidArgumentError(
-          absl::StrCat(Sv(what), ": secret is not valid base64"));
+          absl::StrCat(ToAbsl(what), ": secret is not valid base64"));
     }
     return out;
   }
@@ -124,7 +125,7 @@ absl::StatusOr<std::string> DecodeSecret(const KeySpec& spec, std::string raw,
       Base64UrlDecode(text, reinterpret_cast<uint8_t*>(out.data()), out.size());
   if (n < 0) {
     return absl::InvalidArgumentError(
-        absl::StrCat(Sv(what), ": secret is not valid base64url"));
+        absl::StrCat(ToAbsl(what), ": secret is not valid base64url"));
   }
   out.resize(static_cast<size_t>(n));
   return out;
@@ -140,7 +141,7 @@ absl::StatusOr<std::vector<KeyPtr>> LoadKeys(const KeySpec& spec) {
     case KeySpec::Source::kSecretCredential: {
       if (!spec.alg.has_value() || !IsHmac(*spec.alg)) {
         return absl::InvalidArgumentError(absl::StrCat(
-            Sv(what), ": a secret needs alg = HS256, HS384 or HS512"));
+            ToAbsl(what), ": a secret needs alg = HS256, HS384 or HS512"));
       }
       auto raw = ReadSecret(spec, what);
       if (!raw.ok()) return raw.status();
@@ -158,7 +159,7 @@ absl::StatusOr<std::vector<KeyPtr>> LoadKeys(const KeySpec& spec) {
     case KeySpec::Source::kPublicKeyFile: {
       if (!spec.alg.has_value() || IsHmac(*spec.alg)) {
         return absl::InvalidArgumentError(absl::StrCat(
-            Sv(what),
+            ToAbsl(what),
             ": public_key_file needs an asymmetric alg (RS256, ES256, "
             "EdDSA, ...)"));
       }

@@ -113,10 +113,11 @@ absl::StatusOr<std::string> Mint(const MintOptions& o) {
     if (!ok.ok()) return ok;
   } else if (o.private_key_pem.empty()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("mint: ", Sv(AlgName(o.alg)), " needs a private key"));
+        absl::StrCat("mint: ", ToAbsl(AlgName(o.alg)), " needs a private key"));
   }
 
-  std::string header = absl::StrCat("{\"alg\":\"", Sv(AlgName(o.alg)), "\"");
+  std::string header =
+      absl::StrCat("{\"alg\":\"", ToAbsl(AlgName(o.alg)), "\"");
   if (!o.kid.empty()) {
     header += ",\"kid\":";
     AppendJsonString(o.kid, &header);

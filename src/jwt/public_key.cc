@@ -55,29 +55,29 @@ absl::Status CheckKeyFitsAlg(EVP_PKEY* pkey, Alg alg, std::string_view what) {
   switch (family) {
     case AlgFamily::kHmac:
       return absl::InvalidArgumentError(
-          absl::StrCat(Sv(what), ": ", Sv(AlgName(alg)),
+          absl::StrCat(ToAbsl(what), ": ", ToAbsl(AlgName(alg)),
                        " needs a secret, not a public key"));
     case AlgFamily::kRsa:
     case AlgFamily::kRsaPss:
       if (!IsRsa(pkey) ||
           (family == AlgFamily::kRsa && EVP_PKEY_is_a(pkey, "RSA-PSS"))) {
         return absl::InvalidArgumentError(absl::StrCat(
-            Sv(what), ": ", Sv(AlgName(alg)), " needs an RSA key, got ",
+            ToAbsl(what), ": ", ToAbsl(AlgName(alg)), " needs an RSA key, got ",
             EVP_PKEY_get0_type_name(pkey)));
       }
       if (EVP_PKEY_get_bits(pkey) < kMinRsaBits) {
         return absl::InvalidArgumentError(
-            absl::StrCat(Sv(what), ": RSA key is ", EVP_PKEY_get_bits(pkey),
+            absl::StrCat(ToAbsl(what), ": RSA key is ", EVP_PKEY_get_bits(pkey),
                          " bits; at least ", kMinRsaBits, " are required"));
       }
       return absl::OkStatus();
     case AlgFamily::kEcdsa: {
       const std::string group =
           EVP_PKEY_is_a(pkey, "EC") ? GroupName(pkey) : std::string();
-      if (group != Sv(CurveFor(alg))) {
+      if (group != ToAbsl(CurveFor(alg))) {
         return absl::InvalidArgumentError(absl::StrCat(
-            Sv(what), ": ", Sv(AlgName(alg)), " needs an EC ",
-            Sv(CurveFor(alg)), " key, got ", EVP_PKEY_get0_type_name(pkey),
+            ToAbsl(what), ": ", ToAbsl(AlgName(alg)), " needs an EC ",
+            ToAbsl(CurveFor(alg)), " key, got ", EVP_PKEY_get0_type_name(pkey),
             group.empty() ? "" : " ", group));
       }
       return absl::OkStatus();
@@ -85,7 +85,7 @@ absl::Status CheckKeyFitsAlg(EVP_PKEY* pkey, Alg alg, std::string_view what) {
     case AlgFamily::kEdDsa:
       if (!EVP_PKEY_is_a(pkey, "ED25519")) {
         return absl::InvalidArgumentError(
-            absl::StrCat(Sv(what), ": EdDSA needs an Ed25519 key, got ",
+            absl::StrCat(ToAbsl(what), ": EdDSA needs an Ed25519 key, got ",
                          EVP_PKEY_get0_type_name(pkey)));
       }
       return absl::OkStatus();

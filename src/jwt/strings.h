@@ -1,23 +1,14 @@
 // File: src/jwt/strings.h
 //
-// Debian's abseil 20220623 has its own absl::string_view (not an alias of
-// std::string_view), so absl string helpers do not take std::string_view.
-// These bridge the two for src/jwt.
+// Trimming helpers for src/jwt (and ToAbsl/ToStd from common/absl_text.h).
 #ifndef JWTGATE_SRC_JWT_STRINGS_H_
 #define JWTGATE_SRC_JWT_STRINGS_H_
 
 #include <string_view>
 
-#include "absl/strings/string_view.h"
+#include "common/absl_text.h"
 
 namespace jwtgate::jwt {
-
-inline absl::string_view Sv(std::string_view s) {
-  return absl::string_view(s.data(), s.size());
-}
-inline std::string_view StdSv(absl::string_view s) {
-  return std::string_view(s.data(), s.size());
-}
 
 inline bool IsAsciiSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||

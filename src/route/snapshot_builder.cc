@@ -35,8 +35,8 @@ absl::flat_hash_map<std::string, std::vector<jwt::KeyPtr>> LoadAllKeys(
     }
     if (keys->empty()) {
       diag->Add(k.source_line,
-                config::Cat("key ", k.spec.name, ": ", k.spec.source_value,
-                            " holds no usable key"));
+                Cat("key ", k.spec.name, ": ", k.spec.source_value,
+                    " holds no usable key"));
       continue;
     }
     out[k.spec.name] = *std::move(keys);
@@ -50,7 +50,7 @@ absl::Status CheckCaFile(const std::string& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) {
     return absl::NotFoundError(
-        config::Cat("cannot read ", path, ": ", std::strerror(errno)));
+        Cat("cannot read ", path, ": ", std::strerror(errno)));
   }
   jwks::HttpsClientOptions options;
   options.ca_file = path;
@@ -58,7 +58,7 @@ absl::Status CheckCaFile(const std::string& path) {
       jwks::HttpsClient::Create(std::move(options));
   if (!client.ok()) {
     return absl::InvalidArgumentError(
-        config::Cat(path, " holds no PEM CA certificate OpenSSL can load"));
+        Cat(path, " holds no PEM CA certificate OpenSSL can load"));
   }
   return absl::OkStatus();
 }
@@ -74,7 +74,7 @@ std::vector<RemoteKeySet> RemoteKeySets(const Config& config,
     if (!r.ca_file.empty()) {
       absl::Status ca = CheckCaFile(r.ca_file);
       if (!ca.ok()) {
-        diag->Add(r.ca_file_line, config::Cat("ca_file: ", ca.message()));
+        diag->Add(r.ca_file_line, Cat("ca_file: ", ca.message()));
         continue;
       }
     }
@@ -135,10 +135,10 @@ void CheckPathPrefix(const config::RouteConfig& rc, Diagnostics* diag) {
   const http::PathVerdict v = http::NormalizeTarget(rc.path_prefix, &normal);
   if (v != http::PathVerdict::kOk || normal != rc.path_prefix) {
     diag->Add(rc.path_prefix_line,
-              config::Cat("path_prefix: '", rc.path_prefix,
-                          "' is not a normalised path (requests are matched "
-                          "after resolving . and .., merging // and "
-                          "refusing %2F, %5C, %00, '?')"));
+              Cat("path_prefix: '", rc.path_prefix,
+                  "' is not a normalised path (requests are matched "
+                  "after resolving . and .., merging // and "
+                  "refusing %2F, %5C, %00, '?')"));
   }
 }
 

@@ -27,7 +27,7 @@ std::unique_ptr<HttpsClient> Client(HttpsClientOptions options = {}) {
 }
 
 bool Contains(const absl::Status& s, std::string_view what) {
-  return StdSv(s.message()).find(what) != std::string_view::npos;
+  return ToStd(s.message()).find(what) != std::string_view::npos;
 }
 
 class HttpsClientTest : public ::testing::Test {

@@ -29,9 +29,9 @@ TEST_F(JwksFetcherTest, BadCertificateIsRefusedWithAClearError) {
   ASSERT_TRUE(WaitUntil([&] { return fetcher->stats(0).fetch_error >= 1; }));
   absl::Status first = fetcher->WaitForFirst(absl::Milliseconds(50));
   EXPECT_EQ(first.code(), absl::StatusCode::kUnavailable);
-  EXPECT_NE(StdSv(first.message()).find("idp ("), std::string_view::npos)
+  EXPECT_NE(ToStd(first.message()).find("idp ("), std::string_view::npos)
       << first;
-  EXPECT_NE(StdSv(first.message()).find("certificate"), std::string_view::npos)
+  EXPECT_NE(ToStd(first.message()).find("certificate"), std::string_view::npos)
       << first;
   EXPECT_EQ(rogue.hits(kPath), 0);
   EXPECT_EQ(deliveries_.count(), 0u);
@@ -49,7 +49,7 @@ TEST_F(JwksFetcherTest, WrongHostNameIsRefused) {
   ASSERT_TRUE(WaitUntil([&] { return fetcher->stats(0).fetch_error >= 1; }));
   absl::Status first = fetcher->WaitForFirst(absl::ZeroDuration());
   EXPECT_FALSE(first.ok());
-  EXPECT_NE(StdSv(first.message()).find("ostname mismatch"),
+  EXPECT_NE(ToStd(first.message()).find("ostname mismatch"),
             std::string_view::npos)
       << first;
   EXPECT_EQ(other.hits(kPath), 0);
@@ -121,7 +121,7 @@ TEST_F(JwksFetcherTest, DiscoveryWithAnotherIssuerIsRefused) {
   ASSERT_TRUE(WaitUntil([&] { return fetcher->stats(0).fetch_error >= 1; }));
   absl::Status first = fetcher->WaitForFirst(absl::ZeroDuration());
   EXPECT_FALSE(first.ok());
-  EXPECT_NE(StdSv(first.message()).find("OIDC discovery"),
+  EXPECT_NE(ToStd(first.message()).find("OIDC discovery"),
             std::string_view::npos)
       << first;
   EXPECT_EQ(idp_.hits("/keys/certs"), 0);
@@ -139,14 +139,14 @@ TEST(JwksFetcherCreateTest, RefusesBadSourceConfigs) {
 
   RemoteKeySourceConfig both = ok;
   both.oidc_issuer = "https://idp.example/";
-  EXPECT_NE(StdSv(make(both).message()).find("exactly one"),
+  EXPECT_NE(ToStd(make(both).message()).find("exactly one"),
             std::string_view::npos);
   RemoteKeySourceConfig none = ok;
   none.jwks_url.clear();
   EXPECT_FALSE(make(none).ok());
   RemoteKeySourceConfig http = ok;
   http.jwks_url = "http://idp.example/jwks.json";
-  EXPECT_NE(StdSv(make(http).message()).find("key idp: jwks_url"),
+  EXPECT_NE(ToStd(make(http).message()).find("key idp: jwks_url"),
             std::string_view::npos)
       << make(http);
   RemoteKeySourceConfig bad_issuer = ok;
@@ -161,14 +161,14 @@ TEST(JwksFetcherCreateTest, RefusesBadSourceConfigs) {
   EXPECT_FALSE(make(zero).ok());
   RemoteKeySourceConfig no_ca = ok;
   no_ca.ca_file = "/nonexistent/idp-ca.pem";
-  EXPECT_NE(StdSv(make(no_ca).message()).find("/nonexistent/idp-ca.pem"),
+  EXPECT_NE(ToStd(make(no_ca).message()).find("/nonexistent/idp-ca.pem"),
             std::string_view::npos);
   RemoteKeySourceConfig unnamed = ok;
   unnamed.name.clear();
   EXPECT_FALSE(make(unnamed).ok());
 
   std::vector<RemoteKeySourceConfig> twice = {ok, ok};
-  EXPECT_NE(StdSv(JwksFetcher::Create(twice, {}).status().message())
+  EXPECT_NE(ToStd(JwksFetcher::Create(twice, {}).status().message())
                 .find("defined twice"),
             std::string_view::npos);
 }

@@ -228,9 +228,9 @@ TEST_F(JwksFetcherTest, StartsWithoutKeysWhenTheIdpIsDownThenCatchesUp) {
   auto fetcher = Start(Source(), Options());
   absl::Status first = fetcher->WaitForFirst(absl::Milliseconds(300));
   EXPECT_EQ(first.code(), absl::StatusCode::kUnavailable);
-  EXPECT_NE(StdSv(first.message()).find("HTTP 500"), std::string_view::npos)
+  EXPECT_NE(ToStd(first.message()).find("HTTP 500"), std::string_view::npos)
       << first;
-  EXPECT_NE(StdSv(first.message()).find("starting anyway"),
+  EXPECT_NE(ToStd(first.message()).find("starting anyway"),
             std::string_view::npos);
   EXPECT_EQ(fetcher->stats(0).key_count, 0u);
   // Backoff retries pick the keys up once the IdP answers.
@@ -254,7 +254,7 @@ TEST_F(JwksFetcherTest, WaitForFirstFetchEndsAtTheFirstFailure) {
   absl::Status first = fetcher->WaitForFirstFetch(absl::Seconds(20));
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
   EXPECT_EQ(first.code(), absl::StatusCode::kUnavailable);
-  EXPECT_NE(StdSv(first.message()).find("HTTP 503"), std::string_view::npos)
+  EXPECT_NE(ToStd(first.message()).find("HTTP 503"), std::string_view::npos)
       << first;
   EXPECT_EQ(idp_.hits(kPath), 1);
   // WaitForFirst still waits for keys.
@@ -272,7 +272,7 @@ TEST_F(JwksFetcherTest, WaitForFirstFetchIsBoundedWhileTheIdpHangs) {
   const auto waited = std::chrono::steady_clock::now() - start;
   EXPECT_GE(waited, 150ms);
   EXPECT_LT(waited, 3s);
-  EXPECT_NE(StdSv(first.message()).find("no answer yet"),
+  EXPECT_NE(ToStd(first.message()).find("no answer yet"),
             std::string_view::npos)
       << first;
 }
