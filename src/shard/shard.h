@@ -177,6 +177,10 @@ class Shard {
   void PumpSplice(Connection& c, UpstreamConn& up, SpliceDir dir);
   void PumpSpliceOf(Connection& c, SpliceDir dir);
   void OnSpliced(Connection& c, UpstreamConn& up, SpliceDir dir, uint64_t n);
+  // Whose silence counts while a request body is spliced: the upstream's
+  // while the pipe holds bytes for it (or the body is all read), else the
+  // client's (client_idle_timeout), as on the copy path.
+  void ArmRequestSpliceTimer(Connection& c, UpstreamConn& up);
   void ArmSplicePoll(Connection& c, UpstreamConn& up, OpKind kind);
   void OnClientPoll(Connection& c, bool out);
   void OnUpstreamPoll(UpstreamConn& up, bool out);

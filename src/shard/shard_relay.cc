@@ -61,6 +61,7 @@ void Shard::ForwardRequestBody(Connection& c, uint16_t bid, const char* data,
 
 void Shard::FailRequestBody(Connection& c, int status) {
   Exchange& ex = *c.ex;
+  ReleaseSplices(c);
   if (ex.has_upstream) {
     ex.has_upstream = false;
     if (UpstreamConn* up = FindUpstream(ex.upstream_slot, ex.upstream_gen)) {

@@ -270,9 +270,11 @@ void Shard::OnUpstreamSend(UpstreamConn& up, const io_uring_cqe& cqe) {
   // upstream_timeout is the upstream's silence once it has all we have for
   // it. While the client's body is still coming and nothing waits to be
   // written, the client's timer runs instead: a slow uploader is not a
-  // slow upstream.
+  // slow upstream. (A spliced body with bytes left in its pipe is still
+  // the upstream's turn; the splice pump hands it back when they are gone.)
+  const SpliceStream& spliced = c->ex->req_splice;
   if (c->ex->request_phase == Exchange::RequestPhase::kBody && up.out.empty() &&
-      !c->ex->req_splice.active()) {
+      (!spliced.active() || spliced.in_pipe == 0)) {
     timers_.Disarm(&up.timer);
     timers_.Arm(&c->timer, kTimerClientIdle, now_ms_);
   } else {
