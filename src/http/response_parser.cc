@@ -24,6 +24,7 @@ void ResponseParser::ResetHeadState(const char* base) {
   reason_ = "";
   body_bytes_ = 0;
   fed_ = 0;
+  until_eof_ = false;
   in_field_ = false;
   value_started_ = false;
   message_done_ = false;
@@ -136,6 +137,10 @@ bool ResponseParser::FinishHead(const char* head_begin, const char* head_end) {
   head_.chunked = (flags & F_CHUNKED) != 0;
   head_.has_content_length = (flags & F_CONTENT_LENGTH) != 0;
   head_.content_length = head_.has_content_length ? parser_.content_length : 0;
+  // Decided by the head: llhttp's flags also take in trailer fields, so a
+  // trailer "Transfer-Encoding: x" would turn a chunked body into one read
+  // until EOF (fuzz finding response_head/trailer-transfer-encoding).
+  until_eof_ = llhttp_message_needs_eof(&parser_) != 0;
   bool te_chunked = false;  // the final transfer coding is chunked
   for (HeaderField& h : head_.headers) {
     const std::string_view raw = h.value.In(base_);
@@ -228,10 +233,6 @@ ResponseParser::Result ResponseParser::Finish() {
     return Result::kMessageComplete;
   }
   return Fail("Upstream closed before the response end");
-}
-
-bool ResponseParser::body_until_eof() const {
-  return llhttp_message_needs_eof(&parser_) != 0;
 }
 
 bool ResponseParser::keep_alive() const { return keep_alive_; }

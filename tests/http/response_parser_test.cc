@@ -122,6 +122,26 @@ TEST(ResponseParserTest, ChunkedBodyIncludingFraming) {
   }
 }
 
+// Fuzz finding response_head/trailer-transfer-encoding: llhttp's flags take
+// in trailer fields too, so a trailer "Transfer-Encoding: 0" made a chunked
+// body look read-until-EOF; the upstream closing mid-trailer then looked
+// like the end of a close-delimited body to body_until_eof().
+TEST(ResponseParserTest, TrailerFieldsDoNotChangeTheFraming) {
+  const std::string wire =
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "0\r\nTransfer-Encoding: 0";
+  ResponseParser p(16 * 1024, 64);
+  p.Start(wire.data(), false);
+  size_t used = 0;
+  ASSERT_EQ(p.FeedHead(wire.data(), wire.size(), &used), R::kHeadComplete);
+  EXPECT_FALSE(p.body_until_eof());
+  size_t body_used = 0;
+  ASSERT_EQ(p.FeedBody(wire.data() + used, wire.size() - used, &body_used),
+            R::kNeedMore);
+  EXPECT_FALSE(p.body_until_eof()) << "a trailer field changed the framing";
+  EXPECT_EQ(p.Finish(), R::kError);
+}
+
 TEST(ResponseParserTest, DecodedChunkedBodyReachesTheSink) {
   struct Sink : ResponseParser::BodySink {
     std::string data;
@@ -185,9 +205,9 @@ TEST(ResponseParserTest, GarbageIsAnError) {
 // Fuzz finding response_head-status-below-100: "014" was status 14.
 TEST(ResponseParserTest, StatusBelow100IsAnError) {
   for (const char* status : {"014", "099", "000"}) {
-    Exchange ex = RunWire(std::string("HTTP/1.1 ") + status +
-                              " X\r\nContent-Length: 0\r\n\r\n",
-                          false, false);
+    Exchange ex = RunWire(
+        std::string("HTTP/1.1 ") + status + " X\r\nContent-Length: 0\r\n\r\n",
+        false, false);
     EXPECT_EQ(ex.last, R::kError) << status;
     EXPECT_TRUE(ex.statuses.empty()) << status;
   }
@@ -210,9 +230,10 @@ TEST(ResponseParserTest, ObsFoldIsAnError) {
     }
   }
   // Inner whitespace without a line break stays legal.
-  Exchange ok = RunWire("HTTP/1.1 200 OK\r\nX-A: one \t two\r\n"
-                        "Content-Length: 0\r\n\r\n",
-                        false, false);
+  Exchange ok = RunWire(
+      "HTTP/1.1 200 OK\r\nX-A: one \t two\r\n"
+      "Content-Length: 0\r\n\r\n",
+      false, false);
   EXPECT_EQ(ok.last, R::kMessageComplete);
 }
 
@@ -221,17 +242,19 @@ TEST(ResponseParserTest, ObsFoldIsAnError) {
 // value, would have read chunks.
 TEST(ResponseParserTest, TransferEncodingThatLlhttpReadsOtherwiseIsAnError) {
   for (const char* te : {"chunked\t", "gzip, chunked\t"}) {
-    Exchange ex = RunWire(std::string("HTTP/1.1 200 OK\r\nTransfer-Encoding: ") +
-                              te + "\r\n\r\n0\r\n\r\n",
-                          false, true);
+    Exchange ex =
+        RunWire(std::string("HTTP/1.1 200 OK\r\nTransfer-Encoding: ") + te +
+                    "\r\n\r\n0\r\n\r\n",
+                false, true);
     EXPECT_EQ(ex.last, R::kError) << te;
   }
   // Agreeing readings pass: chunked last (any case, OWS around) is chunked,
   // another final coding is a body up to EOF.
   for (const char* te : {"chunked", "CHUNKED", "chunked ", "gzip, chunked"}) {
-    Exchange ex = RunWire(std::string("HTTP/1.1 200 OK\r\nTransfer-Encoding: ") +
-                              te + "\r\n\r\n3\r\nabc\r\n0\r\n\r\nX",
-                          false, false);
+    Exchange ex =
+        RunWire(std::string("HTTP/1.1 200 OK\r\nTransfer-Encoding: ") + te +
+                    "\r\n\r\n3\r\nabc\r\n0\r\n\r\nX",
+                false, false);
     EXPECT_EQ(ex.last, R::kMessageComplete) << te;
     EXPECT_FALSE(ex.until_eof) << te;
     EXPECT_EQ(ex.rest, "X") << te;

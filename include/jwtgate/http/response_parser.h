@@ -56,8 +56,8 @@ class ResponseParser {
   void set_body_sink(BodySink* sink) { sink_ = sink; }
 
   const ResponseHead& head() const { return head_; }
-  // The body runs until the upstream closes.
-  bool body_until_eof() const;
+  // The body runs until the upstream closes (as the head said).
+  bool body_until_eof() const { return until_eof_; }
   // The connection may carry another exchange after this response.
   bool keep_alive() const;
   // llhttp's reason for an error (static text).
@@ -88,6 +88,7 @@ class ResponseParser {
   uint64_t body_bytes_ = 0;
   uint32_t fed_ = 0;
   bool request_was_head_ = false;
+  bool until_eof_ = false;
   bool in_field_ = false;
   bool value_started_ = false;
   bool message_done_ = false;
