@@ -4,14 +4,6 @@
 #include <llhttp.h>
 
 namespace jwtgate::http {
-namespace {
-
-constexpr char ToLower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
-}
-
-}  // namespace
-
 bool RequestHead::is_head_method() const { return method == HTTP_HEAD; }
 
 void RequestHead::Clear() {
@@ -41,43 +33,6 @@ void ResponseHead::Clear() {
   has_content_length = false;
   content_length = 0;
   head_bytes = 0;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (ToLower(a[i]) != ToLower(b[i])) return false;
-  }
-  return true;
-}
-
-bool IsTokenChar(char c) {
-  // tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
-  //         "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-      (c >= '0' && c <= '9')) {
-    return true;
-  }
-  switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-      return true;
-    default:
-      return false;
-  }
 }
 
 std::string_view TrimOws(std::string_view s) {

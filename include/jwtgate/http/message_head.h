@@ -8,6 +8,7 @@
 #ifndef JWTGATE_HTTP_MESSAGE_HEAD_H_
 #define JWTGATE_HTTP_MESSAGE_HEAD_H_
 
+#include <array>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -72,10 +73,40 @@ struct ResponseHead {
   void Clear();
 };
 
-// ASCII case-insensitive equality (header names, tokens).
-bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+namespace head_internal {
+constexpr char AsciiLower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
+}
+// RFC 9110 tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" /
+// "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
+constexpr std::array<bool, 256> MakeTokenTable() {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) {
+    t[static_cast<unsigned char>(c)] = true;
+  }
+  return t;
+}
+inline constexpr std::array<bool, 256> kTokenChars = MakeTokenTable();
+}  // namespace head_internal
+
+// ASCII case-insensitive equality (header names, tokens). Inline: the
+// request and response paths call it for every header.
+inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (head_internal::AsciiLower(a[i]) != head_internal::AsciiLower(b[i])) {
+      return false;
+    }
+  }
+  return true;
+}
 // RFC 9110 tchar.
-bool IsTokenChar(char c);
+inline bool IsTokenChar(char c) {
+  return head_internal::kTokenChars[static_cast<unsigned char>(c)];
+}
 // Strips leading and trailing SP / HTAB.
 std::string_view TrimOws(std::string_view s);
 // Calls fn(token) for each non-empty element of a comma-separated list,
