@@ -132,6 +132,8 @@ class Shard {
   void OnHeadComplete(Connection& c);
   bool Authorize(Connection& c, const Route& route,
                  jwt::VerifyOutcome* outcome);
+  // The 400/401/403 answer for a token that did not pass (SPEC §4).
+  void RefuseToken(Connection& c, jwt::AuthResult result);
   bool BuildUpstreamRequest(Connection& c, const Route& route,
                             const jwt::VerifyOutcome* outcome);
 

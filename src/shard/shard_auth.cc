@@ -125,6 +125,11 @@ bool Shard::Authorize(Connection& c, const Route& route,
     return true;
   }
   if (config_.metrics != nullptr) config_.metrics->OnAuthRejection(result);
+  RefuseToken(c, result);
+  return false;
+}
+
+void Shard::RefuseToken(Connection& c, jwt::AuthResult result) {
   const jwt::AuthAnswer a = jwt::AnswerFor(result);
   const std::string www = a.status == 400 ? std::string() : Challenge(a);
   http::Answer answer;
@@ -132,9 +137,8 @@ bool Shard::Authorize(Connection& c, const Route& route,
   answer.error = a.error;
   answer.message = a.description;
   answer.www_authenticate = www;
-  answer.close = head.has_body();
+  answer.close = c.ex->request.head().has_body();
   Answer(c, answer);
-  return false;
 }
 
 bool Shard::BuildUpstreamRequest(Connection& c, const Route& route,
@@ -167,15 +171,7 @@ bool Shard::BuildUpstreamRequest(Connection& c, const Route& route,
   if (!http::WriteUpstreamHead(ex.in.get(), head, p, &ex.upstream_request)) {
     // A claim value that would break the head: refuse like a bad claim.
     ex.auth_result = jwt::AuthResult::kBadClaimValue;
-    const jwt::AuthAnswer a = jwt::AnswerFor(ex.auth_result);
-    const std::string www = Challenge(a);
-    http::Answer answer;
-    answer.status = a.status;
-    answer.error = a.error;
-    answer.message = a.description;
-    answer.www_authenticate = www;
-    answer.close = head.has_body();
-    Answer(c, answer);
+    RefuseToken(c, ex.auth_result);
     return false;
   }
   if (!head.has_body()) {
