@@ -60,10 +60,6 @@ SectionReader::SectionReader(const IniSection& section,
                      hint.empty() ? "" : Cat(" (did you mean '", hint, "'?)")));
       continue;
     }
-    if (rule->unsupported) {
-      diag_->Add(e.line, Cat(e.key, " is not supported yet"));
-      continue;
-    }
     if (e.value.empty()) {
       diag_->Add(e.line, Cat(e.key,
                              ": empty value (remove the line to use "

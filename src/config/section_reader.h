@@ -18,8 +18,7 @@ namespace jwtgate::config {
 
 struct KeyRule {
   std::string_view name;
-  bool list = false;         // may repeat
-  bool unsupported = false;  // SPEC key whose feature is not built yet
+  bool list = false;  // may repeat
 };
 
 class SectionReader {
