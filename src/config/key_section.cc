@@ -1,5 +1,8 @@
 // [key NAME]: where a verification key comes from, and its algorithm.
+#include <algorithm>
 #include <cstdlib>
+#include <utility>
+#include <vector>
 
 #include "config/sections.h"
 #include "config/text.h"
@@ -157,11 +160,18 @@ void ReadKeySection(const SectionReader& in, std::string_view base_dir,
   out->line = in.section().line;
   if (out->spec.name.empty()) in.SectionError("needs a name: [key NAME]");
 
+  // Sources in file order: the first one counts, later ones are errors.
+  std::vector<std::pair<const IniEntry*, const SourceName*>> present;
+  for (const SourceName& s : kSources) {
+    if (const IniEntry* e = in.Get(s.key)) present.push_back({e, &s});
+  }
+  std::sort(present.begin(), present.end(), [](const auto& a, const auto& b) {
+    return a.first->line < b.first->line;
+  });
   const IniEntry* source_entry = nullptr;
   bool remote = false;
-  for (const SourceName& s : kSources) {
-    const IniEntry* e = in.Get(s.key);
-    if (e == nullptr) continue;
+  for (const auto& [e, source] : present) {
+    const SourceName& s = *source;
     if (source_entry != nullptr) {
       in.Error(*e, Cat(in.title(), " already has a source (", source_entry->key,
                        " at line ", source_entry->line, "); keep one"));

@@ -206,6 +206,16 @@ TEST_F(ConfigErrorsTest, KeyWithTwoSources) {
        "line 13); keep one"});
 }
 
+TEST_F(ConfigErrorsTest, KeyWithTwoSourcesNamesTheLaterLine) {
+  Expect(
+      "[key two]\n"
+      "alg = HS256\n"
+      "secret_file = /etc/secret\n"
+      "secret_env = JWTGATE_CFG_TEST_SECRET\n",
+      {"t.ini:14: secret_env: [key two] already has a source (secret_file at "
+       "line 13); keep one"});
+}
+
 TEST_F(ConfigErrorsTest, UnsetEnvironmentVariable) {
   unsetenv("JWTGATE_CFG_TEST_UNSET");
   Expect("[key e]\nalg = HS384\nsecret_env = JWTGATE_CFG_TEST_UNSET\n",
