@@ -118,8 +118,8 @@ TEST_F(RemoteKeyConfigTest, OneSourceOnly) {
                "jwks_file = keys.json\n"),
       ElementsAre("t.ini:13: oidc_issuer: [key both] already has a source "
                   "(jwks_url at line 12); keep one",
-                  "t.ini:15: jwks_url: [key mixed] already has a source "
-                  "(jwks_file at line 16); keep one"));
+                  "t.ini:16: jwks_file: [key mixed] already has a source "
+                  "(jwks_url at line 15); keep one"));
 }
 
 TEST_F(RemoteKeyConfigTest, SettingsThatDoNotApply) {
