@@ -145,6 +145,11 @@ class Shard {
   Connection* OwnerOf(UpstreamConn& up);
   void OnUpstreamConnect(UpstreamConn& up, const io_uring_cqe& cqe);
   void OnUpstreamRecv(UpstreamConn& up, const io_uring_cqe& cqe);
+  // Whose silence counts while a request goes upstream, copied or
+  // spliced: the client's (client_idle_timeout) while the upstream has all
+  // there is so far and more of the body is to come (a slow uploader is not
+  // a slow upstream), else the upstream's (upstream_timeout).
+  void ArmRequestTimer(Connection& c, UpstreamConn& up);
   void OnUpstreamSend(UpstreamConn& up, const io_uring_cqe& cqe);
   void OnUpstreamTimer(UpstreamConn& up);
   void ArmUpstreamRecv(UpstreamConn& up);
@@ -179,10 +184,6 @@ class Shard {
   void PumpSplice(Connection& c, UpstreamConn& up, SpliceDir dir);
   void PumpSpliceOf(Connection& c, SpliceDir dir);
   void OnSpliced(Connection& c, UpstreamConn& up, SpliceDir dir, uint64_t n);
-  // Whose silence counts while a request body is spliced: the upstream's
-  // while the pipe holds bytes for it (or the body is all read), else the
-  // client's (client_idle_timeout), as on the copy path.
-  void ArmRequestSpliceTimer(Connection& c, UpstreamConn& up);
   void ArmSplicePoll(Connection& c, UpstreamConn& up, OpKind kind);
   void OnClientPoll(Connection& c, bool out);
   void OnUpstreamPoll(UpstreamConn& up, bool out);

@@ -48,8 +48,7 @@ std::vector<int> AllowedCpus() {
 
 // Benchmark knobs (perf/load compares the paths): JWTGATE_SPLICE_THRESHOLD
 // (bytes, 0 = never splice), JWTGATE_PIPE_BYTES and JWTGATE_MULTISHOT_RECV
-// (0/1). Not part of
-// the configuration; unset means the measured defaults.
+// (0/1). Not part of the configuration; unset means the measured defaults.
 ShardOptions WithEnvironment(ShardOptions o) {
   if (const char* v = std::getenv("JWTGATE_SPLICE_THRESHOLD")) {
     o.splice_threshold = std::strtoull(v, nullptr, 10);

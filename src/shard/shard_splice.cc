@@ -142,7 +142,8 @@ void Shard::PumpSplice(Connection& c, UpstreamConn& up, SpliceDir dir) {
       uint64_t skipped = 0;
       if (request) {
         http::SkipBody(ex.request, static_cast<uint64_t>(r), &skipped);
-        ArmRequestSpliceTimer(c, up);
+        timers_.Disarm(&c.timer);  // bytes for the upstream (OnClientBody)
+        ArmRequestTimer(c, up);
       } else {
         http::SkipBody(ex.response, static_cast<uint64_t>(r), &skipped);
         timers_.Arm(&up.timer, kTimerUpstreamResponse, now_ms_);
@@ -154,7 +155,7 @@ void Shard::PumpSplice(Connection& c, UpstreamConn& up, SpliceDir dir) {
       // The pipe was not full (room > 0 was asked for), so the source is
       // empty; with bytes in the pipe, write them first.
       if (s.in_pipe > 0 && dst_ready) continue;
-      if (request) ArmRequestSpliceTimer(c, up);
+      if (request) ArmRequestTimer(c, up);
       if (s.in_pipe == 0 || !dst_ready) {
         ArmSplicePoll(
             c, up, request ? OpKind::kClientPollIn : OpKind::kUpstreamPollIn);
@@ -172,23 +173,11 @@ void Shard::OnSpliced(Connection& c, UpstreamConn& up, SpliceDir dir,
   if (config_.metrics != nullptr) config_.metrics->OnBodyBytes(0, n);
   if (dir == SpliceDir::kRequest) {
     ex.body_streamed = true;  // the upstream has part of the body
-    ArmRequestSpliceTimer(c, up);
+    ArmRequestTimer(c, up);
   } else {
     timers_.Arm(&up.timer, kTimerUpstreamResponse, now_ms_);
     ex.bytes_out += n;
     if (c.timer.armed()) timers_.Arm(&c.timer, c.timer.timer_class, now_ms_);
-  }
-}
-
-void Shard::ArmRequestSpliceTimer(Connection& c, UpstreamConn& up) {
-  const Exchange& ex = *c.ex;
-  if (ex.req_splice.in_pipe == 0 &&
-      ex.request.body_bytes() < ex.request.head().content_length) {
-    timers_.Disarm(&up.timer);
-    timers_.Arm(&c.timer, kTimerClientIdle, now_ms_);
-  } else {
-    timers_.Disarm(&c.timer);
-    timers_.Arm(&up.timer, kTimerUpstreamResponse, now_ms_);
   }
 }
 

@@ -267,19 +267,7 @@ void Shard::OnUpstreamSend(UpstreamConn& up, const io_uring_cqe& cqe) {
     UpstreamFailed(*c, up, ops::UpstreamErrorKind::kReset);
     return;
   }
-  // upstream_timeout is the upstream's silence once it has all we have for
-  // it. While the client's body is still coming and nothing waits to be
-  // written, the client's timer runs instead: a slow uploader is not a
-  // slow upstream. (A spliced body with bytes left in its pipe is still
-  // the upstream's turn; the splice pump hands it back when they are gone.)
-  const SpliceStream& spliced = c->ex->req_splice;
-  if (c->ex->request_phase == Exchange::RequestPhase::kBody && up.out.empty() &&
-      (!spliced.active() || spliced.in_pipe == 0)) {
-    timers_.Disarm(&up.timer);
-    timers_.Arm(&c->timer, kTimerClientIdle, now_ms_);
-  } else {
-    timers_.Arm(&up.timer, kTimerUpstreamResponse, now_ms_);
-  }
+  ArmRequestTimer(*c, up);
   UpdateClientReading(*c);
   FlushUpstream(up);
   if (c->ex->req_splice.active()) {
@@ -287,6 +275,22 @@ void Shard::OnUpstreamSend(UpstreamConn& up, const io_uring_cqe& cqe) {
     return;
   }
   if (c->ex->shutdown_upstream) MaybeShutdownUpstream(*c, up);
+}
+
+void Shard::ArmRequestTimer(Connection& c, UpstreamConn& up) {
+  const Exchange& ex = *c.ex;
+  const SpliceStream& spliced = ex.req_splice;
+  const bool all_sent = up.out.empty() && spliced.in_pipe == 0;
+  const bool body_to_come =
+      ex.request_phase == Exchange::RequestPhase::kBody &&
+      !(spliced.active() &&
+        ex.request.body_bytes() >= ex.request.head().content_length);
+  if (all_sent && body_to_come) {
+    timers_.Disarm(&up.timer);
+    timers_.Arm(&c.timer, kTimerClientIdle, now_ms_);
+  } else {
+    timers_.Arm(&up.timer, kTimerUpstreamResponse, now_ms_);
+  }
 }
 
 void Shard::OnUpstreamTimer(UpstreamConn& up) {

@@ -5,21 +5,21 @@
 #include <openssl/bn.h>
 
 #include <chrono>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "jwtgate/common/base64url.h"
 #include "jwtgate/jwt/key.h"
+#include "tests/testing/process.h"
 #include "tests/testing/status_matchers.h"
 
 namespace jwtgate::jwt {
 namespace {
 
 using ::jwtgate::testing::IsOk;
+using ::jwtgate::testing::ReadFileOrEmpty;
 using ::jwtgate::testing::StatusIs;
 using ::testing::HasSubstr;
 
@@ -42,22 +42,25 @@ BnPtr Word(BN_ULONG w) {
   return bn;
 }
 
+// A committed fuzz finding of the jwks_parse target.
+std::string Finding(const char* name) {
+  return ReadFileOrEmpty(std::string(JWTGATE_SOURCE_DIR) +
+                         "/tests/fuzz/findings/jwks_parse/" + name);
+}
+
 // The RFC 3526 2048-bit MODP prime: a fixed 2048-bit prime.
 BnPtr Prime2048() {
   return BnPtr(BN_get_rfc3526_prime_2048(nullptr), &BN_free);
 }
 
 TEST(JwksRsaCheckTest, TheFuzzFindingParsesTheSameEveryTime) {
-  std::ifstream in(JWTGATE_SOURCE_DIR
-                   "/tests/fuzz/findings/jwks_parse/rsa-random-check");
-  std::stringstream text;
-  text << in.rdbuf();
-  ASSERT_FALSE(text.str().empty());
+  const std::string text = Finding("rsa-random-check");
+  ASSERT_FALSE(text.empty());
   // Its second modulus is an RSA-2048 modulus with one digit changed:
   // composite, odd, no factor below 752. The old check refused it on ~2.4%
   // of parses, so 300 parses all agreeing fail it with probability > 99.9%.
   for (int i = 0; i < 300; ++i) {
-    auto keys = ParseJwks("idp", text.str());
+    auto keys = ParseJwks("idp", text);
     ASSERT_THAT(keys, IsOk()) << "parse " << i;
     ASSERT_EQ(keys->size(), 2u) << "parse " << i;
   }
@@ -75,14 +78,11 @@ TEST(JwksRsaCheckTest, PrimeModulusIsRefused) {
 // prime took 0.6 s (BN_check_prime, 128 rounds); an 8192-bit one ~15 s.
 // Fermat's test refuses it after one modular exponentiation.
 TEST(JwksRsaCheckTest, LargePrimeModulusIsRefusedQuickly) {
-  std::ifstream in(JWTGATE_SOURCE_DIR
-                   "/tests/fuzz/findings/jwks_parse/prime-modulus-slow");
-  std::stringstream text;
-  text << in.rdbuf();
-  ASSERT_FALSE(text.str().empty());
+  const std::string text = Finding("prime-modulus-slow");
+  ASSERT_FALSE(text.empty());
   BnPtr p8192(BN_get_rfc3526_prime_8192(nullptr), &BN_free);
   const auto start = std::chrono::steady_clock::now();
-  EXPECT_THAT(ParseJwks("idp", text.str()),
+  EXPECT_THAT(ParseJwks("idp", text),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("fails validation")));
   EXPECT_THAT(ParseJwks("idp", RsaJwks(p8192.get(), Word(65537).get())),
